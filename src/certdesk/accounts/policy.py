@@ -1,0 +1,288 @@
+"""Permissions, once: who may do which action on which object, for which certificate type.
+
+The portal, the REST API and ACME all ask here. Out of scope answers exactly like
+missing (NotFound), so ids of other tenants, organizations or departments cannot be
+probed; in scope but not allowed is PermissionDenied.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Iterable
+
+from django.db.models import Q, QuerySet
+
+from certdesk.core.actor import Actor
+from certdesk.core.errors import NotFound, PermissionDenied
+from certdesk.tenancy.models import Organization
+
+from .models import Admin, Credential
+from .roles import LEVEL_RANK, Level, Privilege, Role
+
+
+class Perm(str, Enum):
+    VIEW_ORGANIZATION = "view_organization"
+    CREATE_ORGANIZATION = "create_organization"
+    EDIT_ORGANIZATION = "edit_organization"
+    EDIT_EV_DETAILS = "edit_ev_details"
+    DELETE_ORGANIZATION = "delete_organization"
+    CREATE_DEPARTMENT = "create_department"
+    EDIT_DEPARTMENT = "edit_department"
+    SUBMIT_VALIDATION = "submit_validation"
+    DECIDE_VALIDATION = "decide_validation"
+    VIEW_ADMIN = "view_admin"
+    CREATE_ADMIN = "create_admin"
+    EDIT_ADMIN = "edit_admin"
+    DELETE_ADMIN = "delete_admin"
+    RESET_PASSWORD = "reset_password"
+    VIEW_AUDIT = "view_audit"
+
+
+# ---------------------------------------------------------------------------
+# Scope helpers
+
+
+def _credentials(actor: Actor) -> list[Credential]:
+    if actor.admin is None:
+        return []
+    return actor.admin.credential_list()
+
+
+def is_mrao(actor: Actor) -> bool:
+    return actor.admin is not None and actor.admin.is_mrao
+
+
+def _has_privilege(actor: Actor, privilege: Privilege) -> bool:
+    return actor.admin is not None and actor.admin.has_privilege(privilege)
+
+
+def organization_ids(actor: Actor, cert_type: str | None = None) -> set[int] | None:
+    """Ids of the organizations and departments the actor covers (None = the whole customer).
+
+    With `cert_type`, only roles for that certificate type count.
+    """
+    if actor.admin is None or is_mrao(actor):
+        return None
+    key = ("org_ids", cert_type)
+    if key in actor._cache:
+        return actor._cache[key]
+    ids: set[int] = set()
+    rao_orgs: set[int] = set()
+    for cred in _credentials(actor):
+        role = cred.role_enum
+        if cert_type is not None and role.cert_type != cert_type:
+            continue
+        if role.level is Level.ORGANIZATION:
+            rao_orgs.add(cred.organization_id)
+            ids.add(cred.organization_id)
+        elif role.level is Level.DEPARTMENT:
+            ids.add(cred.organization_id)
+    if rao_orgs:
+        ids.update(Organization.objects.filter(parent_id__in=rao_orgs).values_list("id", flat=True))
+    actor._cache[key] = ids
+    return ids
+
+
+def scope(actor: Actor, qs: QuerySet, *, field: str = "", cert_type: str | None = None) -> QuerySet:
+    """Filter any queryset to the actor's customer and organizations/departments.
+
+    `field` is the path from the model to its Organization ("" for Organization itself,
+    "organization" for a model with an organization FK).
+    """
+    prefix = f"{field}__" if field else ""
+    if actor.customer is None:
+        return qs.none()
+    qs = qs.filter(**{f"{prefix}customer": actor.customer})
+    ids = organization_ids(actor, cert_type)
+    if ids is None:
+        return qs
+    return qs.filter(**{f"{prefix}id__in": ids})
+
+
+def covers(actor: Actor, org: Organization, *, cert_type: str | None = None, min_level: Level | None = None) -> bool:
+    """Whether the actor holds a role on `org` (or its parent), optionally of a type/level."""
+    if actor.customer is None or org.customer_id != actor.customer.pk:
+        return False
+    if actor.admin is None:
+        return True
+    for cred in _credentials(actor):
+        role = cred.role_enum
+        if cert_type is not None and role.cert_type is not None and role.cert_type != cert_type:
+            continue
+        if min_level is not None and LEVEL_RANK[role.level] > LEVEL_RANK[min_level]:
+            continue
+        if role is Role.MRAO:
+            return True
+        if role.level is Level.ORGANIZATION and cred.organization_id in (org.pk, org.parent_id):
+            return True
+        if role.level is Level.DEPARTMENT and cred.organization_id == org.pk:
+            return True
+    return False
+
+
+def _admin_within(actor: Actor, target: Admin) -> bool:
+    """Every credential of `target` lies inside what the actor administers."""
+    if actor.customer is None or target.customer_id != actor.customer.pk:
+        return False
+    if actor.admin is None or is_mrao(actor):
+        return True
+    creds = target.credential_list()
+    if not creds:
+        return False
+    for cred in creds:
+        role = cred.role_enum
+        if role is Role.MRAO:
+            return False
+        org = cred.organization
+        if role.level is Level.ORGANIZATION and not covers(actor, org, min_level=Level.ORGANIZATION):
+            return False
+        if role.level is Level.DEPARTMENT and not covers(actor, org):
+            return False
+    return True
+
+
+def _admin_visible(actor: Actor, target: Admin) -> bool:
+    if actor.customer is None or target.customer_id != actor.customer.pk:
+        return False
+    if actor.admin is not None and actor.admin.pk == target.pk:
+        return True
+    if actor.admin is None or is_mrao(actor):
+        return True
+    ids = organization_ids(actor)
+    return any(c.organization_id in ids for c in target.credential_list())
+
+
+def visible_admins(actor: Actor, qs: QuerySet | None = None) -> QuerySet:
+    qs = Admin.objects.all() if qs is None else qs
+    if actor.customer is None:
+        return qs.none()
+    qs = qs.filter(customer=actor.customer)
+    if actor.admin is None or is_mrao(actor):
+        return qs
+    ids = organization_ids(actor)
+    return qs.filter(Q(credentials__organization_id__in=ids) | Q(pk=actor.admin.pk)).distinct()
+
+
+# ---------------------------------------------------------------------------
+# Granting roles and privileges
+
+
+def can_grant_role(actor: Actor, role: Role, org: Organization | None) -> bool:
+    """An admin grants only roles inside its own scope and of a type it holds itself."""
+    if actor.customer is None:
+        return False
+    if actor.admin is None or is_mrao(actor):
+        if role is Role.MRAO:
+            return org is None
+        return org is not None and org.customer_id == actor.customer.pk and (
+            (role.level is Level.ORGANIZATION) == (org.parent_id is None)
+        )
+    if role is Role.MRAO or org is None or org.customer_id != actor.customer.pk:
+        return False
+    if role.level is Level.ORGANIZATION:
+        if org.parent_id is not None or not actor.customer.rao_can_create_rao:
+            return False
+        return any(c.role == role.value and c.organization_id == org.pk for c in _credentials(actor))
+    # DRAO on a department: a RAO of the same type on its organization, or a peer DRAO.
+    if org.parent_id is None:
+        return False
+    same_type_rao = role.value.replace("DRAO_", "RAO_")
+    return any(
+        (c.role == same_type_rao and c.organization_id == org.parent_id)
+        or (c.role == role.value and c.organization_id == org.pk)
+        for c in _credentials(actor)
+    )
+
+
+def can_grant_privileges(actor: Actor, privileges: Iterable[Privilege]) -> bool:
+    if actor.admin is None:
+        return True
+    held = actor.admin.privilege_set()
+    return all(p in held for p in privileges)
+
+
+# ---------------------------------------------------------------------------
+# The single question
+
+
+def can(actor: Actor, perm: Perm, obj=None) -> bool:
+    try:
+        require(actor, perm, obj)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def require(actor: Actor, perm: Perm, obj=None) -> None:
+    """Raise NotFound when `obj` is outside the actor's scope, PermissionDenied when not allowed."""
+    if actor.customer is None:
+        raise PermissionDenied("No customer selected.")
+    system = actor.admin is None
+    mrao = system or is_mrao(actor)
+
+    if perm in (Perm.CREATE_ORGANIZATION,):
+        if not mrao:
+            raise PermissionDenied("Only an MRAO can create organizations.")
+        return
+
+    if perm is Perm.VIEW_AUDIT:
+        if actor.admin is not None and actor.admin.top_level is None:
+            raise PermissionDenied("You are not allowed to view the audit log.")
+        return
+
+    if perm in (Perm.CREATE_ADMIN,):
+        if not system and not _has_privilege(actor, Privilege.ALLOW_CREATE):
+            raise PermissionDenied("You do not have the privilege to create admins (allowCreate).", code=-219)
+        return
+
+    if isinstance(obj, Organization):
+        if not covers(actor, obj):
+            raise NotFound("Organization not found.", code=-1023)
+        if perm is Perm.VIEW_ORGANIZATION:
+            return
+        if perm in (Perm.EDIT_ORGANIZATION, Perm.EDIT_EV_DETAILS, Perm.DELETE_ORGANIZATION,
+                    Perm.SUBMIT_VALIDATION, Perm.DECIDE_VALIDATION):
+            if obj.is_department and perm is Perm.EDIT_ORGANIZATION:
+                perm = Perm.EDIT_DEPARTMENT
+            elif not mrao:
+                raise PermissionDenied("Only an MRAO can do this to an organization.")
+            else:
+                return
+        if perm is Perm.CREATE_DEPARTMENT:
+            if obj.is_department:
+                raise PermissionDenied("Departments cannot have departments.", code=-1021)
+            if mrao:
+                return
+            if covers(actor, obj, min_level=Level.ORGANIZATION) and _has_privilege(actor, Privilege.ADD_DEPARTMENTS):
+                return
+            raise PermissionDenied("You are not allowed to add departments to this organization.")
+        if perm is Perm.EDIT_DEPARTMENT:
+            if mrao:
+                return
+            if covers(actor, obj.organization, min_level=Level.ORGANIZATION) and _has_privilege(
+                actor, Privilege.EDIT_DEPARTMENTS
+            ):
+                return
+            raise PermissionDenied("You are not allowed to edit this department.")
+        raise PermissionDenied("Not allowed.")
+
+    if isinstance(obj, Admin):
+        if not _admin_visible(actor, obj):
+            raise NotFound("Admin not found.", code=-14)
+        if perm is Perm.VIEW_ADMIN:
+            return
+        needed = {
+            Perm.EDIT_ADMIN: Privilege.ALLOW_EDIT,
+            Perm.RESET_PASSWORD: Privilege.ALLOW_EDIT,
+            Perm.DELETE_ADMIN: Privilege.ALLOW_DELETE,
+        }.get(perm)
+        if needed is None:
+            raise PermissionDenied("Not allowed.")
+        if actor.admin is not None and actor.admin.pk == obj.pk:
+            raise PermissionDenied("You cannot change your own roles, status or password this way.", code=-220)
+        if not system and not _has_privilege(actor, needed):
+            raise PermissionDenied(f"You do not have the privilege to do this ({needed.value}).", code=-219)
+        if not _admin_within(actor, obj):
+            raise PermissionDenied("This admin has roles outside your scope.", code=-220)
+        return
+
+    raise PermissionDenied("Not allowed.")

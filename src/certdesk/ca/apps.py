@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CaConfig(AppConfig):
+    name = "certdesk.ca"
+    label = "ca"

@@ -1,0 +1,9 @@
+"""Top-level URL map: portal, REST API (also under /private/api for client-certificate auth), CA downloads."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/", include("certdesk.api.urls")),
+    path("private/api/", include(("certdesk.api.urls", "api"), namespace="private-api")),
+    path("ca/", include("certdesk.ca.urls")),
+    path("", include("certdesk.web.urls")),
+]

@@ -1,0 +1,5 @@
+"""Template context shared by every portal page."""
+
+
+def portal(request):
+    return {}

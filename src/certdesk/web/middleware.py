@@ -1,0 +1,9 @@
+"""Portal access rules applied to every portal request."""
+
+
+class PortalAccessMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

@@ -1,0 +1,132 @@
+"""Shared fixtures: the people of the seed documents.
+
+A customer `renater` (the network operator), with MRAOs `mrao` and `mrao2`; the organization
+`Universite de Lyon` (validated) with departments `Physics` and `Chemistry`; `rao_univ`
+(RAO SSL of the organization), `drao_physics` (DRAO SSL of Physics); a second customer
+`jisc` with its own MRAO and organization, to prove tenants never see each other.
+"""
+from __future__ import annotations
+
+import pytest
+
+from certdesk.accounts import services as accounts
+from certdesk.accounts.roles import Privilege
+from certdesk.core.actor import Actor, Interface
+from certdesk.tenancy import services as tenancy
+
+PASSWORD = "Correct-Horse-Battery-9"
+ALL_PRIVILEGES = [p.value for p in Privilege]
+
+
+def actor_for(admin, interface=Interface.PORTAL) -> Actor:
+    return Actor.for_admin(admin, interface, ip="127.0.0.1")
+
+
+@pytest.fixture
+def customer(db):
+    customer, _, _, _ = accounts.bootstrap("renater", "mrao", PASSWORD)
+    return customer
+
+
+@pytest.fixture
+def mrao(customer):
+    return customer.admins.get(login="mrao")
+
+
+@pytest.fixture
+def mrao_actor(mrao):
+    return actor_for(mrao)
+
+
+@pytest.fixture
+def mrao2(mrao_actor):
+    return accounts.create_admin(
+        mrao_actor, login="mrao2", email="mrao2@renater.example", forename="Second", surname="Master",
+        password=PASSWORD, credentials=[{"role": "MRAO"}], privileges=ALL_PRIVILEGES, must_change_password=False,
+    )
+
+
+@pytest.fixture
+def univ(mrao_actor, mrao2):
+    org = tenancy.create_organization(
+        mrao_actor, name="Universite de Lyon", address1="92 rue Pasteur", city="Lyon", postal_code="69007",
+        country="FR", academic_code="univ-lyon.fr",
+    )
+    validation = tenancy.submit_validation(mrao_actor, org)
+    tenancy.approve_validation(actor_for(mrao2), validation)
+    org.refresh_from_db()
+    return org
+
+
+@pytest.fixture
+def physics(mrao_actor, univ):
+    return tenancy.create_department(mrao_actor, univ, name="Physics")
+
+
+@pytest.fixture
+def chemistry(mrao_actor, univ):
+    return tenancy.create_department(mrao_actor, univ, name="Chemistry")
+
+
+@pytest.fixture
+def rao_univ(mrao_actor, univ):
+    return accounts.create_admin(
+        mrao_actor, login="rao_univ", email="rao@univ-lyon.example", forename="Rachel", surname="Orga",
+        password=PASSWORD, credentials=[{"role": "RAO_SSL", "orgId": univ.pk}],
+        privileges=["allowCreate", "allowEdit", "allowDelete", "allowDCV", "allowManageDomains",
+                    "approveDomainDelegation", "autoApproveCertificates", "addDepartments", "editDepartments"],
+        must_change_password=False,
+    )
+
+
+@pytest.fixture
+def drao_physics(mrao_actor, physics):
+    return accounts.create_admin(
+        mrao_actor, login="drao_physics", email="drao@physics.univ-lyon.example", forename="Denis",
+        surname="Physique", password=PASSWORD, credentials=[{"role": "DRAO_SSL", "orgId": physics.pk}],
+        privileges=["allowEdit", "allowDCV"], must_change_password=False,
+    )
+
+
+@pytest.fixture
+def drao_chemistry(mrao_actor, chemistry):
+    return accounts.create_admin(
+        mrao_actor, login="drao_chemistry", email="drao@chemistry.univ-lyon.example", forename="Claire",
+        surname="Chimie", password=PASSWORD, credentials=[{"role": "DRAO_SSL", "orgId": chemistry.pk}],
+        privileges=["allowEdit"], must_change_password=False,
+    )
+
+
+@pytest.fixture
+def other_org(mrao_actor):
+    return tenancy.create_organization(
+        mrao_actor, name="Universite de Nantes", address1="1 quai de Tourville", city="Nantes", country="FR",
+    )
+
+
+@pytest.fixture
+def rao_other(mrao_actor, other_org):
+    return accounts.create_admin(
+        mrao_actor, login="rao_nantes", email="rao@univ-nantes.example", forename="Nina", surname="Nantes",
+        password=PASSWORD, credentials=[{"role": "RAO_SSL", "orgId": other_org.pk}],
+        privileges=["allowCreate", "allowEdit"], must_change_password=False,
+    )
+
+
+@pytest.fixture
+def other_customer(db):
+    customer, _, _, _ = accounts.bootstrap("jisc", "jisc-mrao", PASSWORD)
+    return customer
+
+
+@pytest.fixture
+def other_mrao(other_customer):
+    return other_customer.admins.get(login="jisc-mrao")
+
+
+@pytest.fixture
+def other_customer_org(other_mrao):
+    return tenancy.create_organization(
+        actor_for(other_mrao), name="University of Bristol", address1="Beacon House", city="Bristol",
+        country="GB",
+    )

@@ -18,6 +18,11 @@ PASSWORD = "Correct-Horse-Battery-9"
 ALL_PRIVILEGES = [p.value for p in Privilege]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+
 def actor_for(admin, interface=Interface.PORTAL) -> Actor:
     return Actor.for_admin(admin, interface, ip="127.0.0.1")
 

@@ -138,7 +138,7 @@ def create_department(actor: Actor, parent: Organization, **values: Any) -> Orga
 
 @transaction.atomic
 def update_organization(actor: Actor, org: Organization, **values: Any) -> Organization:
-    org = Organization.objects.select_for_update().select_related("parent").get(pk=org.pk)
+    org = Organization.objects.select_for_update(of=("self",)).select_related("parent").get(pk=org.pk)
     policy.require(actor, Perm.EDIT_ORGANIZATION, org)
     before = audit.snapshot(org, AUDITED)
     ev_values = {k: values.pop(k) for k in list(values) if k in EV_FIELDS}

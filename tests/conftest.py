@@ -135,3 +135,44 @@ def other_customer_org(other_mrao):
         actor_for(other_mrao), name="University of Bristol", address1="Beacon House", city="Bristol",
         country="GB",
     )
+
+
+# --- certificate authorities (certdesk.ca) ------------------------------------------------
+
+CA_TEST_PASSPHRASE = "test-ca-passphrase"
+
+
+@pytest.fixture(scope="session")
+def ca_keys():
+    """The ten CA private keys by slug, generated once per test session (RSA-4096 is slow)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from certdesk.ca import hierarchy
+
+    specs = hierarchy.specs()
+    # pyca releases the GIL while generating keys: threads roughly halve the wait.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        keys = list(pool.map(hierarchy.generate_key, specs))
+    return {spec.slug: key for spec, key in zip(specs, keys)}
+
+
+@pytest.fixture
+def ca_key_factory(ca_keys):
+    """A `key_factory` for `init_authorities` that hands out the session's keys."""
+    return lambda spec: ca_keys[spec.slug]
+
+
+@pytest.fixture
+def ca_settings(settings, tmp_path_factory):
+    """settings.CA_DIR in a fresh temporary directory and a fixed passphrase: never the developer's var/ca."""
+    settings.CA_DIR = tmp_path_factory.mktemp("ca")
+    settings.CA_PASSPHRASE = CA_TEST_PASSPHRASE
+    return settings
+
+
+@pytest.fixture
+def authorities(db, ca_settings, ca_key_factory):
+    """The ten CAs of `certdesk init` as {slug: CertificateAuthority}, in public_authorities() order."""
+    from certdesk.ca import services as ca_services
+
+    return {ca.slug: ca for ca in ca_services.init_authorities(key_factory=ca_key_factory)}

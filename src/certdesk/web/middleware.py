@@ -1,4 +1,42 @@
-"""Portal access rules applied to every portal request."""
+"""Portal access rules applied to every request: the actor, forced password change,
+sessions of admins that may no longer use the portal, language/time zone, and the CSP."""
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from certdesk.core.actor import Actor, Interface
+from certdesk.core.net import client_ip
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+])
+
+# Portal pages an admin whose password must change may still reach.
+PASSWORD_CHANGE_EXEMPT = frozenset({"password-change", "logout", "set-language"})
+LOGIN_PAGES = frozenset({"home", "login", "customer-login", "set-language"})
+
+
+def _portal_redirect(request, url: str) -> HttpResponse:
+    """A redirect HTMX follows as a full page load (a plain 302 would be swapped into a fragment)."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 class PortalAccessMiddleware:
@@ -6,4 +44,55 @@ class PortalAccessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        request.actor = None
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        # Only portal pages: the REST API, ACME and /ca/ authenticate their own way (or not at all).
+        if match is None or match.app_name != "web":
+            return None
+        user = request.user
+
+        if not user.is_authenticated:
+            # A session pointing at an admin that no longer loads (disabled or deleted: the
+            # backend only returns enabled admins) is dropped rather than left lying around.
+            if SESSION_KEY in request.session:
+                request.session.flush()
+                if match.url_name not in LOGIN_PAGES:
+                    messages.warning(request, _("Your session has ended. Please log in again."))
+                    return _portal_redirect(request, reverse(settings.LOGIN_URL))
+            return None
+
+        if not user.is_active or user.api_only:
+            logout(request)
+            if user.api_only:
+                messages.error(request, _("This account may only use the REST API."))
+            else:
+                messages.warning(request, _("Your session has ended. Please log in again."))
+            return _portal_redirect(request, reverse(settings.LOGIN_URL))
+
+        request.actor = Actor.for_admin(user, Interface.PORTAL, ip=client_ip(request))
+        self._activate_preferences(request, user)
+
+        if user.must_change_password and match.url_name not in PASSWORD_CHANGE_EXEMPT:
+            return _portal_redirect(request, reverse("web:password-change"))
+        return None
+
+    @staticmethod
+    def _activate_preferences(request, admin) -> None:
+        """The admin's saved language and time zone win over the browser's."""
+        if admin.language and admin.language in dict(settings.LANGUAGES):
+            translation.activate(admin.language)
+            request.LANGUAGE_CODE = admin.language
+        if admin.time_zone:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(admin.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                pass

@@ -182,3 +182,25 @@ def test_every_change_is_audited(rao_univ, drao_physics):
 def test_self_edit_refused(rao_univ):
     with pytest.raises(PermissionDenied):
         services.set_admin_active(actor_for(rao_univ), rao_univ, False)
+
+
+def test_own_preferences_are_saved_and_audited(drao_physics):
+    from certdesk.core.models import AuditEvent
+
+    services.set_own_preferences(actor_for(drao_physics), language="fr", time_zone="Europe/Paris")
+    drao_physics.refresh_from_db()
+    assert (drao_physics.language, drao_physics.time_zone) == ("fr", "Europe/Paris")
+    assert AuditEvent.objects.order_by("-seq").first().action == "admin.preferences_changed"
+    with pytest.raises(DomainError):
+        services.set_own_preferences(actor_for(drao_physics), time_zone="Mars/Olympus")
+
+
+def test_get_admin_hides_out_of_scope_and_loads_credentials_once(drao_physics, rao_univ,
+                                                                  django_assert_num_queries):
+    from certdesk.accounts import queries
+
+    with pytest.raises(NotFound):
+        queries.get_admin(actor_for(drao_physics), rao_univ.pk)
+    admins = list(queries.visible_admins(actor_for(rao_univ)))
+    with django_assert_num_queries(0):
+        assert all(a.credential_list() for a in admins)

@@ -78,12 +78,17 @@ class Admin(AbstractBaseUser):
     def credential_list(self) -> list["Credential"]:
         cache = getattr(self, "_credential_cache", None)
         if cache is None:
-            cache = list(self.credentials.select_related("organization", "organization__parent"))
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("credentials")
+            if prefetched is not None:
+                cache = list(prefetched)
+            else:
+                cache = list(self.credentials.select_related("organization", "organization__parent"))
             self._credential_cache = cache
         return cache
 
     def forget_credentials(self) -> None:
         self.__dict__.pop("_credential_cache", None)
+        getattr(self, "_prefetched_objects_cache", {}).pop("credentials", None)
 
     @property
     def is_mrao(self) -> bool:

@@ -373,6 +373,28 @@ def delete_admin(actor: Actor, admin: Admin) -> None:
     admin.delete()
 
 
+@transaction.atomic
+def set_own_preferences(actor: Actor, *, language: str | None = None, time_zone: str | None = None) -> Admin:
+    """The admin's own display preferences (portal language, time zone)."""
+    import zoneinfo
+
+    admin = Admin.objects.select_for_update().get(pk=actor.admin.pk)
+    before = audit.snapshot(admin, ("language", "time_zone"))
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise InvalidInput(f"Unknown language '{language}'.", field="language")
+        admin.language = language
+    if time_zone is not None:
+        if time_zone and time_zone not in zoneinfo.available_timezones():
+            raise InvalidInput(f"Unknown time zone '{time_zone}'.", field="time_zone")
+        admin.time_zone = time_zone
+    changes = audit.diff(before, audit.snapshot(admin, ("language", "time_zone")))
+    if changes:
+        admin.save(update_fields=["language", "time_zone", "modified"])
+        audit.record(actor, "admin.preferences_changed", admin, changes=changes)
+    return admin
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(15)
 

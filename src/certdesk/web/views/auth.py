@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from certdesk.accounts import services as accounts
 from certdesk.accounts.errors import InvalidCredentials
-from certdesk.accounts.models import Admin
+from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import DomainError
 from certdesk.core.net import client_ip
 from certdesk.tenancy.models import Customer
@@ -129,7 +129,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
         return response
     _set_language_cookie(response, language)
     if request.user.is_authenticated and request.user.language != language:
-        # A personal display preference, not an administrative change: accounts.services has no
-        # verb for it (update_admin refuses the admin's own account), so it is saved directly.
-        Admin.objects.filter(pk=request.user.pk).update(language=language)
+        accounts.set_own_preferences(Actor.for_admin(request.user, Interface.PORTAL, ip=client_ip(request)),
+                                     language=language)
     return response

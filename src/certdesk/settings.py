@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served locally (air-gapped sites, no CDN)
     "certdesk.core",
     "certdesk.tenancy",
     "certdesk.accounts",
@@ -198,6 +199,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -215,12 +217,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "SCM-compatible REST API of certdesk.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api",
+    "PREPROCESSING_HOOKS": ["certdesk.api.schema.public_paths_only"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Certificate authority
 CA_DIR = DATA_DIR / "ca"
-CA_PASSPHRASE = os.environ.get("CERTDESK_CA_PASSPHRASE", "")
+CA_PASSPHRASE = os.environ.get("CERTDESK_CA_PASSPHRASE", "").strip()
 CA_NAME_PREFIX = env_str("CERTDESK_CA_NAME", "certdesk")
 
 # Organization validation (the OV anchor) lasts this long before it must be redone.
@@ -245,3 +252,4 @@ import ipaddress as _ipaddress  # noqa: E402
 
 TRUSTED_PROXIES = env_list("CERTDESK_TRUSTED_PROXIES", [])
 TRUSTED_PROXY_NETWORKS = [_ipaddress.ip_network(c, strict=False) for c in TRUSTED_PROXIES]
+

@@ -204,3 +204,18 @@ def test_get_admin_hides_out_of_scope_and_loads_credentials_once(drao_physics, r
     admins = list(queries.visible_admins(actor_for(rao_univ)))
     with django_assert_num_queries(0):
         assert all(a.credential_list() for a in admins)
+
+
+def test_control_characters_in_login_are_a_plain_failure(mrao):
+    with pytest.raises(InvalidCredentials):
+        services.authenticate("renater", "mr\x00ao", PASSWORD)
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_out_the_robot_at_once(mrao, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            services.authenticate("renater", "mrao", "wrong", ip="192.0.2.66")
+    assert services.authenticate("renater", "mrao", PASSWORD, ip="127.0.0.1").pk == mrao.pk
+    with pytest.raises(InvalidCredentials):
+        services.authenticate("renater", "mrao", PASSWORD, ip="192.0.2.66")

@@ -100,3 +100,27 @@ def test_rao_adds_and_edits_departments_of_its_organization(rao_univ, univ, othe
     services.update_organization(actor_for(rao_univ), dept, name="Biology and Health")
     with pytest.raises(DomainError):
         services.create_department(actor_for(rao_univ), other_org, name="Biology")
+
+
+@pytest.mark.parametrize("values", [
+    {"cert_types": [{"x": 1}]},
+    {"cert_types": ["SSL", "Bogus"]},
+    {"ev_incorporation_date": "not a date"},
+    {"ev_business_category": 42},
+    {"ev_business_category": "Pirates"},
+    {"contact_emails": ["not-an-email"]},
+    {"ssl_certs_api_enabled": "yes"},
+])
+def test_bad_field_types_are_refused_cleanly(mrao_actor, univ, values):
+    with pytest.raises(InvalidInput):
+        services.update_organization(mrao_actor, univ, **values)
+
+
+def test_validation_details_are_cleaned(mrao_actor):
+    org = services.create_organization(mrao_actor, **GOOD)
+    with pytest.raises(InvalidInput):
+        services.submit_validation(mrao_actor, org, details={"generalDetails": {"name": "bad\x00name"}})
+    org.refresh_from_db()
+    assert org.validation_status == ValidationStatus.NOT_VALIDATED
+    validation = services.submit_validation(mrao_actor, org, details={"generalDetails": {"name": "Rennes"}})
+    assert validation.details == {"generalDetails": {"name": "Rennes"}}

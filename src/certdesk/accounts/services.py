@@ -48,22 +48,28 @@ def _dummy_check(password: str) -> None:
 
 
 def _too_many_failures(customer_uri: str, login: str, ip: str) -> bool:
+    """Three limits over the window: a login from one address (LOGIN_MAX_FAILURES), one address over
+    all logins (4x), one login over all addresses (10x). Keying the first on the address keeps a
+    stranger's wrong passwords from locking an API robot out from its own address for long."""
     since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
-    by_login = LoginFailure.objects.filter(customer_uri=customer_uri, login=login, at__gte=since).count()
-    if by_login >= settings.LOGIN_MAX_FAILURES:
+    recent = LoginFailure.objects.filter(at__gte=since)
+    limit = settings.LOGIN_MAX_FAILURES
+    by_login = recent.filter(customer_uri=customer_uri, login=login)
+    if by_login.filter(ip=ip or "").count() >= limit:
         return True
-    if ip:
-        by_ip = LoginFailure.objects.filter(ip=ip, at__gte=since).count()
-        if by_ip >= settings.LOGIN_MAX_FAILURES * 4:
-            return True
-    return False
+    if ip and recent.filter(ip=ip).count() >= limit * 4:
+        return True
+    return by_login.count() >= limit * 10
 
 
 def authenticate(customer_uri: str | None, login: str | None, password: str | None, *, ip: str = "") -> Admin:
     """Return the enabled admin for these credentials, or raise InvalidCredentials (one generic message)."""
-    customer_uri = (customer_uri or "").strip().lower()[:64]
-    login = (login or "").strip()[:128]
-    if not customer_uri or not login or not password:
+    customer_uri = (customer_uri or "").strip().lower()[:64] if isinstance(customer_uri, str) else ""
+    login = (login or "").strip()[:128] if isinstance(login, str) else ""
+    if not customer_uri or not login or not isinstance(password, str) or not password:
+        raise InvalidCredentials(GENERIC_LOGIN_ERROR)
+    if any(ord(ch) < 32 for ch in customer_uri + login) or len(password) > 1024:
+        # Control characters cannot be in a login (and PostgreSQL refuses NUL in text).
         raise InvalidCredentials(GENERIC_LOGIN_ERROR)
     if _too_many_failures(customer_uri, login, ip):
         _dummy_check(password)
@@ -81,7 +87,7 @@ def authenticate(customer_uri: str | None, login: str | None, password: str | No
     if not ok:
         LoginFailure.objects.create(customer_uri=customer_uri, login=login, ip=ip or "", at=timezone.now())
         raise InvalidCredentials(GENERIC_LOGIN_ERROR)
-    LoginFailure.objects.filter(customer_uri=customer_uri, login=login).delete()
+    LoginFailure.objects.filter(customer_uri=customer_uri, login=login, ip=ip or "").delete()
     return admin
 
 

@@ -70,7 +70,7 @@ def plain_text(value, *, field: str, label: str, required: bool = False, max_len
         return ""
     if len(value) > max_length:
         raise InvalidInput(f"{label} is too long (at most {max_length} characters).", field=field)
-    if any(ord(ch) < 32 for ch in value):
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise InvalidInput(f"{label} contains control characters.", field=field)
     return value
 

@@ -1,6 +1,7 @@
 """The verbs of tenancy: organizations, departments and their validation (OV anchor)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -65,9 +66,9 @@ def _clean(values: dict[str, Any], *, creating: bool, is_department: bool) -> di
     if "cert_types" in values:
         types = values["cert_types"] or []
         allowed = {c.value for c in CertType}
-        if not isinstance(types, list) or any(t not in allowed for t in types):
+        if not isinstance(types, list) or any(not isinstance(t, str) or t not in allowed for t in types):
             raise InvalidInput(f"Certificate types must be among {', '.join(sorted(allowed))}.", field="cert_types")
-        cleaned["cert_types"] = sorted(set(types))
+        cleaned["cert_types"] = [c.value for c in CertType if c.value in types]  # canonical order
     for name in FLAG_FIELDS:
         if name in values:
             if not isinstance(values[name], bool):
@@ -88,14 +89,51 @@ def _clean_ev(values: dict[str, Any]) -> dict[str, Any]:
         if name in values:
             cleaned[name] = validators.subject_text(values[name], field=name, label=label, max_length=128)
     if "ev_business_category" in values:
-        value = (values["ev_business_category"] or "").strip()
+        value = values["ev_business_category"] or ""
+        if not isinstance(value, str):
+            raise InvalidInput("Business category must be text.", field="ev_business_category")
+        value = value.strip()
         if value and value not in EV_BUSINESS_CATEGORIES:
             raise InvalidInput(f"Business category must be one of: {', '.join(EV_BUSINESS_CATEGORIES)}.",
                                field="ev_business_category")
         cleaned["ev_business_category"] = value
     if "ev_incorporation_date" in values:
-        cleaned["ev_incorporation_date"] = values["ev_incorporation_date"] or None
+        cleaned["ev_incorporation_date"] = _parse_date(values["ev_incorporation_date"], field="ev_incorporation_date",
+                                                       label="Incorporation date")
     return cleaned
+
+
+def _parse_date(value: Any, *, field: str, label: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInput(f"{label} must be a date (YYYY-MM-DD).", field=field)
+
+
+def _clean_details(value: Any, depth: int = 0) -> Any:
+    """Free-form validation details: JSON scalars, lists and objects, bounded, no control characters."""
+    if depth > 5:
+        raise InvalidInput("organizationDetails is nested too deeply.", field="organizationDetails")
+    if isinstance(value, dict):
+        if len(value) > 100:
+            raise InvalidInput("organizationDetails has too many fields.", field="organizationDetails")
+        return {_clean_details(str(k), depth + 1): _clean_details(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        if len(value) > 100:
+            raise InvalidInput("organizationDetails has too many items.", field="organizationDetails")
+        return [_clean_details(v, depth + 1) for v in value]
+    if isinstance(value, str):
+        return validators.plain_text(value, field="organizationDetails", label="organizationDetails",
+                                     max_length=1024)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    raise InvalidInput("organizationDetails holds an unsupported value.", field="organizationDetails")
 
 
 def _save_unique(org: Organization) -> None:
@@ -116,7 +154,7 @@ def create_organization(actor: Actor, **values: Any) -> Organization:
     for key, value in _clean_ev(ev_values).items():
         setattr(org, key, value)
     if not org.cert_types:
-        org.cert_types = [CertType.SSL.value, CertType.SMIME.value, CertType.CODESIGN.value]
+        org.cert_types = [c.value for c in CertType]
     _save_unique(org)
     audit.record(actor, "organization.created", org, after=audit.snapshot(org, AUDITED))
     return org
@@ -191,6 +229,7 @@ def submit_validation(actor: Actor, org: Organization, *, level: str = Validatio
     check("submit", status)
     if details is not None and not isinstance(details, dict):
         raise InvalidInput("organizationDetails must be an object.", field="organizationDetails")
+    details = _clean_details(details or {})
     validation = OrganizationValidation.objects.create(
         organization=org, level=level, details=details or {}, submitted_by=actor.admin,
     )

@@ -23,6 +23,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_dns_beyond_loopback(settings):
+    """No test may reach a real resolver: by default lookups go to a closed loopback port and fail.
+    Tests that need DNS start their own server (tests/domains/servers.py) and point at it."""
+    settings.DNS_RESOLVERS = ["127.0.0.1:9"]
+    settings.DNS_TIMEOUT = 1.0
+
+
 def actor_for(admin, interface=Interface.PORTAL) -> Actor:
     return Actor.for_admin(admin, interface, ip="127.0.0.1")
 

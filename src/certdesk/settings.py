@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "certdesk.core",
     "certdesk.tenancy",
     "certdesk.accounts",
+    "certdesk.domains",
     "certdesk.ca",
     "certdesk.api",
     "certdesk.web",
@@ -253,3 +254,39 @@ import ipaddress as _ipaddress  # noqa: E402
 TRUSTED_PROXIES = env_list("CERTDESK_TRUSTED_PROXIES", [])
 TRUSTED_PROXY_NETWORKS = [_ipaddress.ip_network(c, strict=False) for c in TRUSTED_PROXIES]
 
+
+# Domains and DCV
+# DNS resolvers for DCV and CAA checks, "host[:port]" comma separated ("[::1]:5353" for IPv6);
+# empty = the system's resolvers (/etc/resolv.conf).
+DNS_RESOLVERS = env_list("CERTDESK_DNS_RESOLVERS", [])
+# Seconds a DNS lookup may take in all before it counts as a failure.
+DNS_TIMEOUT = float(env_str("CERTDESK_DNS_TIMEOUT", "5"))
+# Ask for DNSSEC (DO bit) and treat a validating resolver's SERVFAIL as failure; false sends CD
+# (checking disabled) so a validating resolver still answers for broken private zones.
+DNSSEC_VALIDATE = env_bool("CERTDESK_DNSSEC_VALIDATE", True)
+# Ports of the HTTP/HTTPS file DCV fetch: 80/443 (CA/B rules); other values are for tests only.
+VALIDATION_HTTP_PORT = env_int("CERTDESK_VALIDATION_HTTP_PORT", 80)
+VALIDATION_HTTPS_PORT = env_int("CERTDESK_VALIDATION_HTTPS_PORT", 443)
+
+
+def _default_caa_identity() -> str:
+    host = (urlparse(BASE_URL).hostname or "").lower()
+    try:
+        _ipaddress.ip_address(host)
+    except ValueError:
+        if "." in host:
+            return host
+    return "certdesk.invalid"
+
+
+# Issuer domain names that designate this CA in CAA records (RFC 8659), comma separated; the
+# first one is also written into DCV values and CAA suggestions. Default: the host of
+# CERTDESK_BASE_URL when it is a DNS name, else "certdesk.invalid" (set it for production).
+CAA_IDENTITIES = env_list("CERTDESK_CAA_IDENTITIES", [_default_caa_identity()])
+# CNAME DCV points `_<random>.<domain>` to `<random>.<this suffix>` (need not resolve).
+DCV_CNAME_SUFFIX = env_str("CERTDESK_DCV_CNAME_SUFFIX", f"dcv.{(CAA_IDENTITIES or ['certdesk.invalid'])[0]}")
+# Seconds between re-checks of a submitted DNS/HTTP(S) DCV order by the worker.
+DCV_RECHECK_SECONDS = env_int("CERTDESK_DCV_RECHECK_SECONDS", 3600)
+# Days a DCV stays valid; 0 = the CA/Browser Forum reuse schedule in force on the day of
+# validation (398 → 200 → 100 → 10 days, see certdesk.domains.states.DCV_REUSE_SCHEDULE).
+DCV_VALIDITY_DAYS = env_int("CERTDESK_DCV_VALIDITY_DAYS", 0)

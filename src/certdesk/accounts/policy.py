@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from certdesk.core.actor import Actor
 from certdesk.core.errors import NotFound, PermissionDenied
+from certdesk.domains.models import Delegation, Domain
 from certdesk.tenancy.models import Organization
 
 from .models import Admin, Credential
@@ -35,6 +36,17 @@ class Perm(str, Enum):
     DELETE_ADMIN = "delete_admin"
     RESET_PASSWORD = "reset_password"
     VIEW_AUDIT = "view_audit"
+    # domains, delegations and DCV (issue 3)
+    VIEW_DOMAIN = "view_domain"
+    CREATE_DOMAIN = "create_domain"
+    EDIT_DOMAIN = "edit_domain"
+    DELETE_DOMAIN = "delete_domain"
+    SUSPEND_DOMAIN = "suspend_domain"
+    EDIT_DOMAIN_CONTACTS = "edit_domain_contacts"
+    DELEGATE_DOMAIN = "delegate_domain"
+    APPROVE_DELEGATION = "approve_delegation"
+    MANAGE_DCV = "manage_dcv"
+    CONFIGURE_DCV = "configure_dcv"
 
 
 # ---------------------------------------------------------------------------
@@ -163,6 +175,68 @@ def visible_admins(actor: Actor, qs: QuerySet | None = None) -> QuerySet:
 
 
 # ---------------------------------------------------------------------------
+# Domains: visible through their delegations (issue 3)
+
+
+def scope_domains(actor: Actor, qs: QuerySet | None = None) -> QuerySet:
+    """Domains of the actor's customer delegated (in any status) to one of its organizations/departments."""
+    qs = Domain.objects.all() if qs is None else qs
+    if actor.customer is None:
+        return qs.none()
+    qs = qs.filter(customer=actor.customer)
+    ids = organization_ids(actor)
+    if ids is None:
+        return qs
+    return qs.filter(pk__in=Delegation.objects.filter(organization_id__in=ids).values("domain_id"))
+
+
+def domain_visible(actor: Actor, domain: Domain) -> bool:
+    if actor.customer is None or domain.customer_id != actor.customer.pk:
+        return False
+    ids = organization_ids(actor)
+    return ids is None or domain.delegations.filter(organization_id__in=ids).exists()
+
+
+def approves_delegation_to(actor: Actor, org: Organization) -> bool:
+    """An MRAO, or a RAO of the organization (or of the department's organization) with approveDomainDelegation."""
+    if actor.customer is None or org.customer_id != actor.customer.pk:
+        return False
+    if actor.admin is None or is_mrao(actor):
+        return True
+    return covers(actor, org, min_level=Level.ORGANIZATION) and _has_privilege(
+        actor, Privilege.APPROVE_DOMAIN_DELEGATION
+    )
+
+
+def _require_domain(actor: Actor, perm: Perm, domain: Domain, delegation: Delegation | None = None) -> None:
+    if not domain_visible(actor, domain):
+        raise NotFound("Domain not found.", code=-701)
+    mrao = actor.admin is None or is_mrao(actor)
+    if perm is Perm.VIEW_DOMAIN:
+        return
+    if perm in (Perm.DELETE_DOMAIN, Perm.SUSPEND_DOMAIN, Perm.EDIT_DOMAIN_CONTACTS):
+        if not mrao:
+            raise PermissionDenied("Only an MRAO can do this to a domain.")
+        return
+    if perm in (Perm.EDIT_DOMAIN, Perm.DELEGATE_DOMAIN):
+        if not mrao and not _has_privilege(actor, Privilege.ALLOW_MANAGE_DOMAINS):
+            raise PermissionDenied("You do not have the privilege to manage domains (allowManageDomains).")
+        if delegation is not None and not covers(actor, delegation.organization):
+            raise PermissionDenied("This delegation is to an organization or department outside your scope.")
+        return
+    if perm is Perm.APPROVE_DELEGATION:
+        if delegation is not None and approves_delegation_to(actor, delegation.organization):
+            return
+        raise PermissionDenied("Only an MRAO, or a RAO of the organization with the domain delegation approval "
+                               "privilege (approveDomainDelegation), can approve or reject this delegation.")
+    if perm is Perm.MANAGE_DCV:
+        if not mrao and not _has_privilege(actor, Privilege.ALLOW_DCV):
+            raise PermissionDenied("You do not have the DCV privilege (allowDCV).")
+        return
+    raise PermissionDenied("Not allowed.")
+
+
+# ---------------------------------------------------------------------------
 # Granting roles and privileges
 
 
@@ -234,6 +308,24 @@ def require(actor: Actor, perm: Perm, obj=None) -> None:
             raise PermissionDenied("You do not have the privilege to create admins (allowCreate).", code=-219)
         return
 
+    if perm is Perm.CREATE_DOMAIN and obj is None:
+        if not mrao and not _has_privilege(actor, Privilege.ALLOW_MANAGE_DOMAINS):
+            raise PermissionDenied("You do not have the privilege to add domains (allowManageDomains).")
+        return
+
+    if perm is Perm.CONFIGURE_DCV:
+        if not mrao:
+            raise PermissionDenied("Only an MRAO can choose the DCV methods of the customer.")
+        return
+
+    if isinstance(obj, Delegation):
+        _require_domain(actor, perm, obj.domain, obj)
+        return
+
+    if isinstance(obj, Domain):
+        _require_domain(actor, perm, obj)
+        return
+
     if isinstance(obj, Organization):
         if not covers(actor, obj):
             raise NotFound("Organization not found.", code=-1023)
@@ -263,6 +355,15 @@ def require(actor: Actor, perm: Perm, obj=None) -> None:
             ):
                 return
             raise PermissionDenied("You are not allowed to edit this department.")
+        if perm is Perm.DELEGATE_DOMAIN:
+            # Delegating a domain to this organization/department (it is in scope: checked above).
+            if mrao or _has_privilege(actor, Privilege.ALLOW_MANAGE_DOMAINS):
+                return
+            raise PermissionDenied("You do not have the privilege to manage domains (allowManageDomains).")
+        if perm is Perm.APPROVE_DELEGATION:
+            if approves_delegation_to(actor, obj):
+                return
+            raise PermissionDenied("You cannot approve domain delegations to this organization or department.")
         raise PermissionDenied("Not allowed.")
 
     if isinstance(obj, Admin):

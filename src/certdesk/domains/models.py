@@ -1,0 +1,164 @@
+"""Domain → Delegation (to an organization or department, per certificate type) → DCV order.
+
+A Domain carries its current DCV outcome (status, method, dates) so lists filter and
+sweep on indexed columns; every DCV attempt is a DcvOrder row, kept after it closes.
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from certdesk.tenancy.models import Customer, Organization
+
+from . import names
+from .states import DcvMethod, DcvStatus, DelegationStatus, DomainState, OrderStatus
+
+
+def all_methods() -> list[str]:
+    return [m.value for m in DcvMethod]
+
+
+class DcvSettings(models.Model):
+    """Per-customer DCV settings: which methods RAOs may use (all by default)."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="dcv_settings")
+    enabled_methods = models.JSONField(default=all_methods)
+
+    def __str__(self) -> str:
+        return f"DCV settings of {self.customer}"
+
+
+class Domain(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="domains")
+    # A-label, lowercase, no trailing dot; a wildcard keeps its leading "*.".
+    name = models.CharField(max_length=253)
+    description = models.CharField(max_length=256, blank=True, default="")
+    state = models.CharField(max_length=16, choices=DomainState.choices, default=DomainState.ACTIVE)
+    # Extra addresses an MRAO records for email DCV, beside the constructed admin@… ones.
+    contact_emails = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        "accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The domain's own DCV (subdomains may also be covered by a validated parent: see queries).
+    dcv_status = models.CharField(max_length=16, choices=DcvStatus.choices, default=DcvStatus.NOT_VALIDATED)
+    dcv_method = models.CharField(max_length=16, choices=DcvMethod.choices, blank=True, default="")
+    dcv_validated_at = models.DateTimeField(null=True, blank=True)
+    dcv_expires = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The smallest "expires in N days" notice already sent for the current validation.
+    dcv_notice_days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="domain_name_unique_in_customer")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def unicode_name(self) -> str:
+        return names.to_unicode(self.name)
+
+    @property
+    def is_wildcard(self) -> bool:
+        return names.is_wildcard(self.name)
+
+    @property
+    def base_name(self) -> str:
+        """The name DCV proves control of: the domain without its `*.`."""
+        return names.base_name(self.name)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == DomainState.ACTIVE
+
+
+class Delegation(models.Model):
+    """A domain delegated to an organization or a department, for some certificate types."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="delegations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domain_delegations")
+    cert_types = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=DelegationStatus.choices, default=DelegationStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        "accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        "accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain_id", "organization_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "organization"], name="delegation_unique_per_organization")
+        ]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.domain} → {self.organization} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == DelegationStatus.ACTIVE
+
+
+class DcvOrder(models.Model):
+    """One attempt to prove control of a domain by one method, with its random values.
+
+    At most one order per domain is open (AWAITING_SUBMISSION or SUBMITTED); closed
+    orders (VALIDATED, CANCELLED) stay as history and are never reopened, so every
+    random value and HTTP token is used once.
+    """
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="dcv_orders")
+    method = models.CharField(max_length=16, choices=DcvMethod.choices)
+    status = models.CharField(max_length=24, choices=OrderStatus.choices, default=OrderStatus.AWAITING_SUBMISSION)
+    # The name whose control is proven (the domain without "*.").
+    target = models.CharField(max_length=253)
+    # What the applicant publishes: CNAME host → point, TXT host → value, HTTP url with
+    # first/second line, or the chosen email address.
+    host = models.CharField(max_length=253, blank=True, default="")
+    value = models.CharField(max_length=512, blank=True, default="")
+    url = models.CharField(max_length=512, blank=True, default="")
+    second_line = models.CharField(max_length=253, blank=True, default="")
+    emails = models.JSONField(default=list, blank=True)
+    email = models.CharField(max_length=254, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # CA/B BR 3.2.2.4.7: a random value is used for at most 30 days after its creation.
+    values_expire = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_check = models.DateTimeField(null=True, blank=True)
+    next_check = models.DateTimeField(null=True, blank=True)
+    check_count = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=512, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # For a VALIDATED order: the validity it granted.
+    validated_at = models.DateTimeField(null=True, blank=True)
+    expires = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=Q(status__in=["AWAITING_SUBMISSION", "SUBMITTED"]),
+                name="dcv_one_open_order_per_domain",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_check"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} DCV of {self.domain} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (OrderStatus.AWAITING_SUBMISSION, OrderStatus.SUBMITTED)

@@ -1,0 +1,305 @@
+"""Reads of domains: visible lists, effective DCV status (with coverage by a validated parent),
+and the name authorization check that certificate issuance uses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from certdesk.accounts import policy
+from certdesk.core.actor import Actor
+from certdesk.tenancy.models import Customer, Organization
+
+from . import names
+from .errors import DcvMissing, DomainInactive, DomainNotFound, InvalidDomainName, NotDelegated
+from .models import DcvOrder, DcvSettings, Delegation, Domain, all_methods
+from .states import (
+    OPEN_ORDER_STATUSES,
+    DcvStatus,
+    DelegationStatus,
+    DisplayStatus,
+    DomainState,
+    OrderStatus,
+    revalidation_window,
+)
+
+# ---------------------------------------------------------------------------
+# Lists and lookups (always through the actor's scope)
+
+
+def visible_domains(
+    actor: Actor,
+    *,
+    name: str | None = None,
+    state: str | None = None,
+    delegation_status: str | None = None,
+    organization_id: int | None = None,
+) -> QuerySet[Domain]:
+    """Domains the actor may see, filtered like SCM's list (name contains, state, delegation status, orgId)."""
+    qs = policy.scope_domains(actor)
+    if name:
+        qs = qs.filter(name__icontains=name.strip().lower())
+    if state:
+        qs = qs.filter(state=state.upper())
+    if delegation_status or organization_id:
+        sub = Delegation.objects.all()
+        if delegation_status:
+            sub = sub.filter(status=delegation_status.upper())
+        if organization_id:
+            sub = sub.filter(organization_id=organization_id)
+        qs = qs.filter(pk__in=sub.values("domain_id"))
+    return qs.order_by("name", "id")
+
+
+def get_domain(actor: Actor, domain_id) -> Domain:
+    try:
+        domain_id = int(domain_id)
+    except (TypeError, ValueError):
+        raise DomainNotFound("Domain not found.") from None
+    domain = policy.scope_domains(actor).filter(pk=domain_id).first()
+    if domain is None:
+        raise DomainNotFound("Domain not found.")
+    return domain
+
+
+def get_domain_by_name(actor: Actor, name: str) -> Domain:
+    try:
+        normalized = names.normalize(name)
+    except InvalidDomainName:
+        raise DomainNotFound(f"Domain '{name}' not found.") from None
+    domain = policy.scope_domains(actor).filter(name=normalized).first()
+    if domain is None:
+        raise DomainNotFound(f"Domain '{name}' not found.")
+    return domain
+
+
+def delegations_awaiting_approval(actor: Actor) -> list[Delegation]:
+    """REQUESTED delegations the actor may approve or reject (the Approve Delegations dialog)."""
+    qs = (
+        Delegation.objects.filter(status=DelegationStatus.REQUESTED, domain__in=policy.scope_domains(actor))
+        .select_related("domain", "organization", "organization__parent")
+        .order_by("domain__name", "organization__name")
+    )
+    return [d for d in qs if policy.approves_delegation_to(actor, d.organization)]
+
+
+def requires_approval(domain: Domain) -> bool:
+    """The panel's "Delegations to some organizations/departments require approval"."""
+    return domain.delegations.filter(status=DelegationStatus.REQUESTED).exists()
+
+
+def current_order(domain: Domain) -> DcvOrder | None:
+    return domain.dcv_orders.filter(status__in=OPEN_ORDER_STATUSES).first()
+
+
+def enabled_methods(customer: Customer) -> list[str]:
+    row = DcvSettings.objects.filter(customer=customer).first()
+    return list(row.enabled_methods) if row is not None else all_methods()
+
+
+def expiring(actor: Actor, days: int, *, now: datetime | None = None) -> QuerySet[Domain]:
+    """Visible domains whose own DCV expires within `days` (and has not yet expired)."""
+    now = now or timezone.now()
+    return policy.scope_domains(actor).filter(
+        dcv_status=DcvStatus.VALIDATED, dcv_expires__gt=now, dcv_expires__lte=now + timedelta(days=days)
+    ).order_by("dcv_expires", "id")
+
+
+# ---------------------------------------------------------------------------
+# Effective DCV status
+
+
+@dataclass(frozen=True)
+class DcvState:
+    """What the DCV panel and `GET /api/domain/v1/{id}` show for one domain."""
+
+    status: str  # DcvStatus
+    display: str  # DisplayStatus: the list's green/yellow/red
+    method: str = ""
+    validated_at: datetime | None = None
+    expires: datetime | None = None
+    inherited_from: str | None = None  # the validated parent domain that covers this one
+    revalidation_open: bool = False  # within the window before expiry (ACTION REQUIRED)
+    order_status: str = OrderStatus.NOT_INITIATED
+    order_method: str = ""
+    order_id: int | None = None
+    submitted_at: datetime | None = None
+    last_check: datetime | None = None
+    next_check: datetime | None = None
+    last_error: str = ""
+    delegated: bool = False  # at least one ACTIVE delegation
+    requires_approval: bool = False
+
+
+def _own_status(domain: Domain, now: datetime) -> str:
+    if domain.dcv_status == DcvStatus.VALIDATED and domain.dcv_expires is not None and domain.dcv_expires <= now:
+        return DcvStatus.EXPIRED  # the sweep has not run yet: never show a stale VALIDATED
+    return domain.dcv_status
+
+
+def _covering_parent(domain: Domain, org_ids: set[int], now: datetime) -> Domain | None:
+    """A validated domain above (or the base of a wildcard) delegated to one of `org_ids` or their organization.
+
+    certdesk-decisions "Domains and DCV": the DCV of a base domain covers its subdomains and
+    wildcards delegated to the same organization or its departments (seeds 000 and 004).
+    """
+    if not org_ids:
+        return None
+    ancestors = [n for n in names.parents(domain.base_name) if n != domain.name]
+    if not ancestors:
+        return None
+    orgs = Organization.objects.filter(pk__in=org_ids).values_list("id", "parent_id")
+    allowed = {pk for pk, _ in orgs} | {parent for _, parent in orgs if parent}
+    candidates = (
+        Domain.objects.filter(
+            customer_id=domain.customer_id, name__in=ancestors, state=DomainState.ACTIVE,
+            dcv_status=DcvStatus.VALIDATED, dcv_expires__gt=now,
+            delegations__status=DelegationStatus.ACTIVE, delegations__organization_id__in=allowed,
+        )
+        .distinct()
+        .order_by("-dcv_expires", "id")
+    )
+    return candidates.first()
+
+
+def dcv_status_for(domain: Domain, *, organization: Organization | None = None,
+                   now: datetime | None = None) -> DcvState:
+    """The domain's effective DCV: its own, or a validated parent's that covers it.
+
+    With `organization`, coverage is judged for that organization/department only;
+    otherwise for any organization the domain is actively delegated to.
+    """
+    now = now or timezone.now()
+    active_orgs = set(
+        domain.delegations.filter(status=DelegationStatus.ACTIVE).values_list("organization_id", flat=True)
+    )
+    org_ids = {organization.pk} if organization is not None else active_orgs
+    status = _own_status(domain, now)
+    method, validated_at, expires, inherited = domain.dcv_method, domain.dcv_validated_at, domain.dcv_expires, None
+    if status != DcvStatus.VALIDATED:
+        parent = _covering_parent(domain, org_ids, now)
+        if parent is not None:
+            status, inherited = DcvStatus.VALIDATED, parent.name
+            method, validated_at, expires = parent.dcv_method, parent.dcv_validated_at, parent.dcv_expires
+    revalidation_open = False
+    if status == DcvStatus.VALIDATED and expires is not None and validated_at is not None:
+        validity_days = max(1, round((expires - validated_at).total_seconds() / 86400))
+        revalidation_open = now >= expires - revalidation_window(validity_days)
+    if status == DcvStatus.EXPIRED:
+        display = DisplayStatus.EXPIRED
+    elif status == DcvStatus.VALIDATED and active_orgs and not revalidation_open:
+        display = DisplayStatus.VALIDATED
+    else:
+        display = DisplayStatus.ACTION_REQUIRED
+    order = current_order(domain)
+    return DcvState(
+        status=status, display=display, method=method, validated_at=validated_at, expires=expires,
+        inherited_from=inherited, revalidation_open=revalidation_open,
+        order_status=order.status if order else OrderStatus.NOT_INITIATED,
+        order_method=order.method if order else "", order_id=order.pk if order else None,
+        submitted_at=order.submitted_at if order else None, last_check=order.last_check if order else None,
+        next_check=order.next_check if order else None, last_error=order.last_error if order else "",
+        delegated=bool(active_orgs), requires_approval=requires_approval(domain),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Name authorization (used by certificate requests)
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    name: str  # as given
+    ok: bool
+    reason: str = ""
+    code: int = 0  # the SCM code of the refusal
+    normalized: str = ""
+    domain: Domain | None = None
+    dcv: DcvState | None = None
+
+    def error(self):
+        """The DomainError to raise for this refusal."""
+        for cls in (InvalidDomainName, NotDelegated, DomainInactive, DcvMissing):
+            if cls.code == self.code:
+                return cls(self.reason, field="names")
+        return NotDelegated(self.reason, field="names")
+
+
+def covering_domain_names(name: str) -> list[str]:
+    """The domain records that could cover `name`: itself and `*.` of its ancestors up to three labels up."""
+    out = [name]
+    current = name
+    for _ in range(names.WILDCARD_DEPTH):
+        if "." not in current:
+            break
+        current = current.split(".", 1)[1]
+        out.append(names.WILDCARD_PREFIX + current)
+    return out
+
+
+def is_name_authorized(org: Organization, name: str, cert_type: str, *, now: datetime | None = None) -> NameCheck:
+    """May `org` (an organization or department) get a `cert_type` certificate naming `name`?
+
+    The name must be covered by a domain actively delegated to exactly that organization or
+    department for that certificate type (`example.org` covers only itself, `*.example.org`
+    one to three labels below), the domain must be ACTIVE, and its DCV (own or a covering
+    parent's) must be VALIDATED. CAA is a separate check (`caa.check`) at issuance.
+    """
+    now = now or timezone.now()
+    try:
+        normalized = names.normalize(name)
+    except InvalidDomainName as exc:
+        return NameCheck(name=name, ok=False, reason=exc.message, code=InvalidDomainName.code)
+    candidates = [
+        d for d in Domain.objects.filter(customer_id=org.customer_id, name__in=covering_domain_names(normalized))
+        if names.delegation_covers(d.name, normalized)
+    ]
+    # Most specific first: the exact name, then the closest wildcard.
+    candidates.sort(key=lambda d: (d.name != normalized, -len(d.name)))
+    delegations = {dl.domain_id: dl for dl in Delegation.objects.filter(domain__in=candidates, organization=org)}
+    usable = [d for d in candidates if d.pk in delegations and delegations[d.pk].is_active
+              and cert_type in (delegations[d.pk].cert_types or [])]
+    if not usable:
+        requested = [d for d in candidates if d.pk in delegations and not delegations[d.pk].is_active]
+        if requested:
+            reason = (f"{normalized}: the delegation of {requested[0].name} to {org} is awaiting approval "
+                      "by a RAO or an MRAO.")
+        elif any(d.pk in delegations for d in candidates):
+            reason = f"{normalized}: {org} may not request {cert_type} certificates under its delegated domain."
+        else:
+            reason = f"{normalized} is not delegated to {org}: add the domain (or a wildcard above it) and delegate it."
+        return NameCheck(name=name, ok=False, reason=reason, code=NotDelegated.code, normalized=normalized)
+    refusals = []
+    for domain in usable:
+        if not domain.is_active:
+            refusals.append((DomainInactive.code, f"{normalized}: the domain {domain.name} is suspended."))
+            continue
+        state = dcv_status_for(domain, organization=org, now=now)
+        if state.status == DcvStatus.VALIDATED:
+            return NameCheck(name=name, ok=True, normalized=normalized, domain=domain, dcv=state)
+        word = "has expired" if state.status == DcvStatus.EXPIRED else "has not been done"
+        refusals.append((DcvMissing.code, f"{normalized}: domain control validation (DCV) of {domain.base_name} "
+                                          f"{word}; validate it (or its parent domain) first."))
+    code, reason = refusals[0]
+    return NameCheck(name=name, ok=False, reason=reason, code=code, normalized=normalized, domain=usable[0])
+
+
+def check_names(org: Organization, names_: Iterable[str], cert_type: str, *,
+                now: datetime | None = None) -> list[NameCheck]:
+    """`is_name_authorized` for each name; the failures are those with `ok` false."""
+    now = now or timezone.now()
+    return [is_name_authorized(org, n, cert_type, now=now) for n in names_]
+
+
+def unauthorized_names(org: Organization, names_: Iterable[str], cert_type: str) -> list[NameCheck]:
+    return [c for c in check_names(org, names_, cert_type) if not c.ok]
+
+
+__all__ = [
+    "visible_domains", "get_domain", "get_domain_by_name", "delegations_awaiting_approval", "requires_approval",
+    "current_order", "enabled_methods", "expiring", "DcvState", "dcv_status_for", "NameCheck",
+    "is_name_authorized", "check_names", "unauthorized_names", "covering_domain_names",
+]

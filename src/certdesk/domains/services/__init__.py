@@ -1,0 +1,35 @@
+"""The verbs of domains, for the portal, the REST API, the worker and certificate issuance.
+
+`domains`: domains and delegations; `validation`: DCV orders, checks and sweeps.
+"""
+from .domains import (
+    approve_delegation,
+    create_domain,
+    delegate_domain,
+    delete_domain,
+    reject_delegation,
+    set_domain_contacts,
+    set_domain_state,
+    undelegate_domain,
+    update_domain,
+)
+from .validation import (
+    DcvResult,
+    expire_sweep,
+    recheck_dcv,
+    recheck_due,
+    reset_dcv,
+    save_dcv,
+    set_dcv_methods,
+    start_dcv,
+    submit_dcv,
+    system_actor,
+    validity_days,
+)
+
+__all__ = [
+    "approve_delegation", "create_domain", "delegate_domain", "delete_domain", "reject_delegation",
+    "set_domain_contacts", "set_domain_state", "undelegate_domain", "update_domain",
+    "DcvResult", "expire_sweep", "recheck_dcv", "recheck_due", "reset_dcv", "save_dcv", "set_dcv_methods",
+    "start_dcv", "submit_dcv", "system_actor", "validity_days",
+]

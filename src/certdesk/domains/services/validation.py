@@ -1,0 +1,442 @@
+"""DCV: choose the customer's methods; start, save, submit, reset and re-check orders; the
+worker's re-check and expiry sweep.
+
+DCV checks do network I/O (DNS, HTTP), so they run between two short transactions and
+never while a database lock is held: the order is marked first, checked, then the result
+is written if the order is still the one that was checked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from certdesk.accounts import policy
+from certdesk.accounts.policy import Perm
+from certdesk.core import audit
+from certdesk.core.actor import Actor, Interface
+from certdesk.core.errors import InvalidInput, RequiredField
+
+from .. import dcv, queries, signals
+from ..errors import DcvMethodDisabled, DcvMethodRefused, DcvOrderRefused, DomainInactive, DomainNotFound
+from ..models import DcvOrder, DcvSettings, Domain
+from ..states import (
+    CHECKED_METHODS,
+    EXPIRY_NOTICE_DAYS,
+    FILE_METHODS,
+    OPEN_ORDER_STATUSES,
+    REVALIDATION_WINDOW_DAYS,
+    DcvMethod,
+    DcvStatus,
+    OrderStatus,
+    check_order,
+    expiry_notice_days,
+    reuse_days,
+    revalidation_window,
+)
+from .domains import lock_domain
+
+# CA/B BR 3.2.2.4.7: a random value may be used for at most 30 days after its creation.
+RANDOM_VALUE_DAYS = 30
+WORKER_LABEL = "dcv-worker"
+
+# ---------------------------------------------------------------------------
+# DCV settings
+
+
+@transaction.atomic
+def set_dcv_methods(actor: Actor, methods: Iterable[str]) -> DcvSettings:
+    """Choose which DCV methods the customer's admins may use (e.g. switch EMAIL off for public TLS)."""
+    policy.require(actor, Perm.CONFIGURE_DCV)
+    cleaned = []
+    for method in methods or []:
+        value = str(method).strip().upper()
+        if value not in DcvMethod.values:
+            raise InvalidInput(f"Unknown DCV method '{method}': use {', '.join(DcvMethod.values)}.", field="methods")
+        if value not in cleaned:
+            cleaned.append(value)
+    if not cleaned:
+        raise RequiredField("Enable at least one DCV method.", field="methods")
+    row, _ = DcvSettings.objects.select_for_update().get_or_create(customer=actor.customer)
+    before = list(row.enabled_methods)
+    ordered = [m for m in DcvMethod.values if m in cleaned]
+    if ordered != before:
+        row.enabled_methods = ordered
+        row.save(update_fields=["enabled_methods"])
+        audit.record(actor, "dcv.methods_changed", row, enabled_methods=[before, ordered])
+    return row
+
+
+# ---------------------------------------------------------------------------
+# DCV orders
+
+
+@dataclass(frozen=True)
+class DcvResult:
+    """The outcome of submit / re-check, in SCM's words (`status`, `orderStatus`, `message`)."""
+
+    status: str  # DcvStatus of the domain
+    order_status: str  # OrderStatus of the order (VALIDATED/CANCELLED when it closed)
+    message: str
+    order_id: int | None = None
+    instructions: dcv.Instructions | None = None
+    validated: bool = False
+    expires: datetime | None = None
+
+
+def validity_days(on: datetime) -> int:
+    """Days a DCV made on `on` stays valid: CERTDESK_DCV_VALIDITY_DAYS, or the CA/B schedule."""
+    return settings.DCV_VALIDITY_DAYS or reuse_days(on)
+
+
+def _parse_method(method) -> DcvMethod:
+    value = str(method or "").strip().upper()
+    if value == "DNSTXT_RANDOM_VALUE":
+        value = DcvMethod.TXT
+    try:
+        return DcvMethod(value)
+    except ValueError:
+        raise InvalidInput(f"Unknown DCV method '{method}': use {', '.join(DcvMethod.values)}.",
+                           field="method") from None
+
+
+def _check_method(domain: Domain, method: DcvMethod) -> None:
+    if not domain.is_active:
+        raise DomainInactive(f"The domain {domain.name} is suspended.")
+    if method.value not in queries.enabled_methods(domain.customer):
+        raise DcvMethodDisabled(f"The {method.label} DCV method is disabled for this customer.", field="method")
+    if method in FILE_METHODS and domain.is_wildcard:
+        raise DcvMethodRefused(
+            f"{method.label} DCV cannot validate the wildcard domain {domain.name} (CA/Browser Forum rules): "
+            "use a DNS method (CNAME or TXT) or email.", field="method")
+
+
+def _open_order(domain: Domain) -> DcvOrder | None:
+    return DcvOrder.objects.select_for_update().filter(domain=domain, status__in=OPEN_ORDER_STATUSES).first()
+
+
+def _close(actor: Actor, order: DcvOrder, status: str, reason: str, now: datetime) -> None:
+    before = order.status
+    order.status, order.closed_at, order.next_check = status, now, None
+    order.save(update_fields=["status", "closed_at", "next_check"])
+    audit.record(actor, "dcv.cancelled", order.domain, order_id=order.pk, method=order.method,
+                 status=[before, status], reason=reason)
+
+
+def _new_order(actor: Actor, domain: Domain, method: DcvMethod, now: datetime) -> DcvOrder:
+    order = DcvOrder(domain=domain, method=method.value, target=domain.base_name, created_by=actor.admin,
+                     status=OrderStatus.AWAITING_SUBMISSION)
+    if method is not DcvMethod.TXT_PERSIST:
+        order.values_expire = now + timedelta(days=RANDOM_VALUE_DAYS)
+    dcv.prepare(order, domain)
+    order.save()
+    audit.record(actor, "dcv.started", domain, order_id=order.pk, method=order.method, host=order.host,
+                 value=order.value, url=order.url, emails=order.emails)
+    return order
+
+
+def _start(actor: Actor, domain: Domain, method: DcvMethod, now: datetime) -> DcvOrder:
+    _check_method(domain, method)
+    order = _open_order(domain)
+    if order is not None:
+        fresh = order.values_expire is None or order.values_expire > now
+        if order.method == method.value and fresh:
+            return order  # "hit DCV again and you should be presented with the same screen" (seed 003 §6.2.1)
+        if order.status == OrderStatus.SUBMITTED and order.method != method.value:
+            raise DcvOrderRefused(f"A {order.method} DCV order is submitted for {domain.name}: "
+                                  "reset it before choosing another method.")
+        _close(actor, order, OrderStatus.CANCELLED, "replaced by a new order" if fresh else "random value expired",
+               now)
+    return _new_order(actor, domain, method, now)
+
+
+@transaction.atomic
+def start_dcv(actor: Actor, domain: Domain, method: str) -> dcv.Instructions:
+    """Validate: create (or show again) the DCV order and return what to publish.
+
+    CNAME → host/point; TXT, TXT_PERSIST → host/point (the TXT value); HTTP(S) → url,
+    first_line, second_line; EMAIL → the addresses to choose from (sending: notifications issue).
+    Revalidation may start at any time; the current validation stays until a new one replaces it.
+    """
+    domain = lock_domain(domain)
+    policy.require(actor, Perm.MANAGE_DCV, domain)
+    order = _start(actor, domain, _parse_method(method), timezone.now())
+    return dcv.instructions(order)
+
+
+@transaction.atomic
+def save_dcv(actor: Actor, domain: Domain) -> dcv.Instructions:
+    """Save & Close: keep the started order AWAITING SUBMISSION to submit later."""
+    domain = lock_domain(domain)
+    policy.require(actor, Perm.MANAGE_DCV, domain)
+    order = _open_order(domain)
+    if order is None:
+        raise DcvOrderRefused(f"No DCV order is started for {domain.name}: choose a method (Validate) first.")
+    check_order("save", order.status)
+    audit.record(actor, "dcv.saved", domain, order_id=order.pk, method=order.method)
+    return dcv.instructions(order)
+
+
+@transaction.atomic
+def reset_dcv(actor: Actor, domain: Domain) -> bool:
+    """Reset (the bin): cancel the open order; the domain's validation, if any, stays. False if none was open."""
+    domain = lock_domain(domain)
+    policy.require(actor, Perm.MANAGE_DCV, domain)
+    order = _open_order(domain)
+    if order is None:
+        return False
+    check_order("cancel", order.status)
+    _close(actor, order, OrderStatus.CANCELLED, "reset", timezone.now())
+    return True
+
+
+def _mark_submitted(actor: Actor, domain: Domain, method, email) -> tuple[DcvOrder, bool]:
+    """Phase 1 of submit (in a transaction): the order becomes SUBMITTED. Returns (order, needs_check)."""
+    now = timezone.now()
+    wanted = _parse_method(method) if method else None
+    order = _open_order(domain)
+    if order is None:
+        if wanted not in (DcvMethod.TXT, DcvMethod.TXT_PERSIST):
+            raise DcvOrderRefused(f"No DCV order is started for {domain.name}: choose a method (Validate) first.")
+        order = _start(actor, domain, wanted, now)  # TXT is submit-first, as in SCM
+    elif wanted is not None and wanted.value != order.method:
+        raise DcvOrderRefused(f"The open DCV order of {domain.name} uses {order.method}, not {wanted.value}: "
+                              "submit it or reset it first.")
+    _check_method(domain, DcvMethod(order.method))
+    check_order("submit", order.status)
+    if order.values_expire is not None and order.values_expire <= now:
+        raise DcvOrderRefused("The random value of this DCV order is older than 30 days: reset it and start again.")
+    if order.method == DcvMethod.EMAIL:
+        chosen = (email or "").strip().lower()
+        if not chosen:
+            raise RequiredField("Choose the address that receives the validation email.", field="email")
+        if chosen not in [e.lower() for e in order.emails]:
+            raise InvalidInput(f"{email} is not one of the addresses offered for {domain.name}.", field="email")
+        order.email = chosen
+    first = order.status != OrderStatus.SUBMITTED
+    order.status = OrderStatus.SUBMITTED
+    order.submitted_at = order.submitted_at if not first else now
+    order.submitted_by = order.submitted_by if not first else actor.admin
+    order.next_check = None
+    order.save()
+    if first:
+        audit.record(actor, "dcv.submitted", domain, order_id=order.pk, method=order.method, email=order.email,
+                     status=[OrderStatus.AWAITING_SUBMISSION, OrderStatus.SUBMITTED])
+        signals.send_on_commit(signals.dcv_submitted, domain_id=domain.pk, order_id=order.pk, method=order.method,
+                               customer_id=domain.customer_id)
+    return order, order.method in CHECKED_METHODS
+
+
+def _validate(actor: Actor, order: DcvOrder, domain: Domain, now: datetime, reason: str) -> None:
+    days = validity_days(now)
+    expires = now + timedelta(days=days)
+    order.status, order.closed_at, order.next_check, order.last_error = OrderStatus.VALIDATED, now, None, ""
+    order.validated_at, order.expires = now, expires
+    order.save()
+    before = domain.dcv_status
+    domain.dcv_status, domain.dcv_method = DcvStatus.VALIDATED, order.method
+    domain.dcv_validated_at, domain.dcv_expires, domain.dcv_notice_days = now, expires, None
+    domain.save(update_fields=["dcv_status", "dcv_method", "dcv_validated_at", "dcv_expires", "dcv_notice_days",
+                               "modified"])
+    audit.record(actor, "dcv.validated", domain, order_id=order.pk, method=order.method, expires=expires,
+                 validity_days=days, dcv_status=[before, DcvStatus.VALIDATED], evidence=reason)
+    signals.send_on_commit(signals.dcv_validated, domain_id=domain.pk, order_id=order.pk, method=order.method,
+                           expires=expires, customer_id=domain.customer_id)
+
+
+def _apply_check(actor: Actor, order_id: int, result: dcv.CheckResult) -> DcvOrder:
+    """Phase 3 (in a transaction): write the outcome if the order is still the SUBMITTED one checked."""
+    with transaction.atomic():
+        # Lock the domain, then the order: the same order as every other DCV verb (no deadlock).
+        domain_id = DcvOrder.objects.filter(pk=order_id).values_list("domain_id", flat=True).first()
+        domain = Domain.objects.select_for_update(of=("self",)).select_related("customer").filter(pk=domain_id).first()
+        order = DcvOrder.objects.select_for_update().filter(pk=order_id).first()
+        if domain is None or order is None:
+            raise DomainNotFound("Domain not found (deleted while its DCV was being checked).")
+        order.domain = domain
+        if order.status != OrderStatus.SUBMITTED:
+            return order  # reset or validated meanwhile: the result is stale
+        now = timezone.now()
+        order.last_check, order.check_count = now, order.check_count + 1
+        expired = order.values_expire is not None and order.values_expire <= now
+        if result.ok and not expired:
+            _validate(actor, order, domain, now, result.reason)
+            return order
+        order.last_error = result.reason[:512]
+        if expired:
+            order.last_error = ("The random value is older than 30 days and can no longer validate: reset and "
+                                "start again. Last check: " + result.reason)[:512]
+        order.next_check = None if expired else now + timedelta(seconds=settings.DCV_RECHECK_SECONDS)
+        order.save(update_fields=["last_check", "check_count", "last_error", "next_check"])
+        if actor.interface != Interface.WORKER:
+            audit.record(actor, "dcv.check_failed", domain, order_id=order.pk, method=order.method,
+                         reason=order.last_error)
+        return order
+
+
+def _result(order: DcvOrder, result: dcv.CheckResult | None) -> DcvResult:
+    domain = order.domain
+    status = queries.dcv_status_for(domain).status
+    if order.status == OrderStatus.VALIDATED:
+        message = "Domain control validated: " + (result.reason if result else "")
+    elif order.method == DcvMethod.EMAIL:
+        message = f"Submitted: waiting for the confirmation by {order.email}."
+    elif result is not None and not result.ok:
+        message = f"Submitted, not validated yet: {order.last_error or result.reason}"
+        if order.next_check is not None:
+            message += " It will be checked again automatically."
+    else:
+        message = f"The DCV order is {order.status}."
+    return DcvResult(status=status, order_status=order.status, message=message.strip(), order_id=order.pk,
+                     instructions=dcv.instructions(order), validated=order.status == OrderStatus.VALIDATED,
+                     expires=domain.dcv_expires)
+
+
+def submit_dcv(actor: Actor, domain: Domain, *, method: str | None = None, email: str | None = None) -> DcvResult:
+    """Submit: the order becomes SUBMITTED and DNS/HTTP(S) methods are checked at once.
+
+    VALIDATED when the check passes; otherwise the order stays SUBMITTED with the reason
+    recorded and the worker re-checks it every CERTDESK_DCV_RECHECK_SECONDS. TXT and
+    TXT_PERSIST may be submitted without a start (SCM's submit/domain/txt), the answer then
+    carries the host/point to publish. EMAIL needs `email`, one of the offered addresses.
+    """
+    with transaction.atomic():
+        locked = lock_domain(domain)
+        policy.require(actor, Perm.MANAGE_DCV, locked)
+        order, needs_check = _mark_submitted(actor, locked, method, email)
+    if not needs_check:
+        return _result(order, None)
+    result = dcv.check(order)
+    order = _apply_check(actor, order.pk, result)
+    return _result(order, result)
+
+
+def recheck_dcv(actor: Actor, domain: Domain) -> DcvResult:
+    """Check the submitted order again now (SCM `/sync?force=true`, the worker's re-check)."""
+    with transaction.atomic():
+        locked = lock_domain(domain)
+        policy.require(actor, Perm.MANAGE_DCV, locked)
+        order = DcvOrder.objects.filter(domain=locked, status=OrderStatus.SUBMITTED).first()
+        if order is None:
+            raise DcvOrderRefused(f"No submitted DCV order to check for {domain.name}.")
+        order.domain = locked
+    if order.method not in CHECKED_METHODS:
+        return _result(order, None)
+    result = dcv.check(order)
+    order = _apply_check(actor, order.pk, result)
+    return _result(order, result)
+
+
+def system_actor(customer) -> Actor:
+    """The actor the worker acts as for one customer (audited as "dcv-worker")."""
+    return Actor.system(customer, interface=Interface.WORKER, label=WORKER_LABEL)
+
+
+def recheck_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """The worker's hourly job: re-check submitted DNS/HTTP(S) orders whose next check is due.
+
+    Each order is claimed (its next check pushed forward) before the network check, so two
+    workers do not check the same order at once. Returns how many were checked.
+    """
+    now = now or timezone.now()
+    due = list(
+        DcvOrder.objects.filter(status=OrderStatus.SUBMITTED, method__in=[m.value for m in CHECKED_METHODS])
+        .filter(next_check__lte=now)
+        .exclude(values_expire__lte=now)
+        .order_by("next_check", "id")
+        .values_list("id", "next_check")[:limit]
+    )
+    checked = 0
+    for order_id, next_check in due:
+        claim_until = now + timedelta(seconds=settings.DCV_RECHECK_SECONDS)
+        claimed = DcvOrder.objects.filter(pk=order_id, status=OrderStatus.SUBMITTED, next_check=next_check).update(
+            next_check=claim_until)
+        if not claimed:
+            continue
+        order = DcvOrder.objects.select_related("domain", "domain__customer").filter(pk=order_id).first()
+        if order is None:
+            continue
+        result = dcv.check(order)
+        try:
+            _apply_check(system_actor(order.domain.customer), order_id, result)
+        except DomainNotFound:
+            continue
+        checked += 1
+    return checked
+
+
+def expire_sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
+    """The worker's daily job: VALIDATED → EXPIRED past expiry (audited), 'expiring in 30/15 days'
+    events, and automatic revalidation of persistent-TXT domains entering their revalidation window."""
+    now = now or timezone.now()
+    counts = {"expired": 0, "notices": 0, "revalidated": 0}
+    last_id = 0
+    while True:
+        ids = list(Domain.objects.filter(pk__gt=last_id, dcv_status=DcvStatus.VALIDATED, dcv_expires__lte=now)
+                   .order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            break
+        last_id = ids[-1]
+        for domain_id in ids:
+            with transaction.atomic():
+                domain = Domain.objects.select_for_update(of=("self",)).select_related("customer").get(pk=domain_id)
+                if domain.dcv_status != DcvStatus.VALIDATED or domain.dcv_expires is None or domain.dcv_expires > now:
+                    continue
+                domain.dcv_status = DcvStatus.EXPIRED
+                domain.save(update_fields=["dcv_status", "modified"])
+                audit.record(system_actor(domain.customer), "dcv.expired", domain, expires=domain.dcv_expires,
+                             dcv_status=[DcvStatus.VALIDATED, DcvStatus.EXPIRED])
+                signals.send_on_commit(signals.dcv_expired, domain_id=domain.pk, customer_id=domain.customer_id)
+                counts["expired"] += 1
+    horizon = now + timedelta(days=max(REVALIDATION_WINDOW_DAYS, *EXPIRY_NOTICE_DAYS))
+    for domain in (Domain.objects.filter(dcv_status=DcvStatus.VALIDATED, dcv_expires__gt=now,
+                                         dcv_expires__lte=horizon).select_related("customer").iterator()):
+        counts["notices"] += _notice(domain, now)
+        if domain.dcv_method == DcvMethod.TXT_PERSIST and _revalidate_persistent(domain, now):
+            counts["revalidated"] += 1
+    return counts
+
+
+def _validity_of(domain: Domain) -> int:
+    if domain.dcv_validated_at is None or domain.dcv_expires is None:
+        return reuse_days(timezone.now())
+    return max(1, round((domain.dcv_expires - domain.dcv_validated_at).total_seconds() / 86400))
+
+
+def _notice(domain: Domain, now: datetime) -> int:
+    remaining = domain.dcv_expires - now
+    due = [d for d in expiry_notice_days(_validity_of(domain)) if remaining <= timedelta(days=d)]
+    if not due:
+        return 0
+    days = min(due)
+    with transaction.atomic():
+        updated = Domain.objects.filter(pk=domain.pk, dcv_expires=domain.dcv_expires).exclude(
+            dcv_notice_days__lte=days).update(dcv_notice_days=days)
+        if not updated:
+            return 0
+        signals.send_on_commit(signals.dcv_expiring, domain_id=domain.pk, days=days, expires=domain.dcv_expires,
+                               customer_id=domain.customer_id)
+    return 1
+
+
+def _revalidate_persistent(domain: Domain, now: datetime) -> bool:
+    """A persistent TXT value proves control again without a new record (BR 3.2.2.4.22)."""
+    if now < domain.dcv_expires - revalidation_window(_validity_of(domain)):
+        return False
+    actor = system_actor(domain.customer)
+    with transaction.atomic():
+        locked = lock_domain(domain)
+        if _open_order(locked) is not None or not locked.is_active:
+            return False
+        if DcvMethod.TXT_PERSIST.value not in queries.enabled_methods(locked.customer):
+            return False
+        order = _new_order(actor, locked, DcvMethod.TXT_PERSIST, now)
+        order.status, order.submitted_at = OrderStatus.SUBMITTED, now
+        order.save(update_fields=["status", "submitted_at"])
+    result = dcv.check(order)
+    order = _apply_check(actor, order.pk, result)
+    return order.status == OrderStatus.VALIDATED

@@ -29,13 +29,13 @@ setup: install
 	$(BIN)/certdesk bootstrap
 
 # Install, migrate, create the CA and the bootstrap customer/admin, then serve the portal,
-# the REST API and the CA downloads on http://$(HOST):$(PORT) with gunicorn.
+# the REST API and the CA downloads on http://$(HOST):$(PORT) with gunicorn, and run the
+# background worker (email outbox, periodic jobs) beside it: `certdesk serve` stops both.
 run: setup
 	@echo ""
-	@echo "certdesk is starting on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "certdesk is starting on http://$(HOST):$(PORT)/ with its background worker  (Ctrl-C to stop both)"
 	@echo ""
-	$(BIN)/gunicorn certdesk.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--access-logfile -
+	$(BIN)/certdesk serve --bind $(HOST):$(PORT) --web-workers $(WORKERS)
 
 demo: setup
 	$(BIN)/certdesk demo

@@ -114,8 +114,11 @@ INSTALLED_APPS = [
     "certdesk.accounts",
     "certdesk.domains",
     "certdesk.ca",
+    "certdesk.certificates",
+    "certdesk.acme",
     "certdesk.api",
     "certdesk.web",
+    "certdesk.notifications",
 ]
 
 MIDDLEWARE = [
@@ -290,3 +293,84 @@ DCV_RECHECK_SECONDS = env_int("CERTDESK_DCV_RECHECK_SECONDS", 3600)
 # Days a DCV stays valid; 0 = the CA/Browser Forum reuse schedule in force on the day of
 # validation (398 → 200 → 100 → 10 days, see certdesk.domains.states.DCV_REUSE_SCHEDULE).
 DCV_VALIDITY_DAYS = env_int("CERTDESK_DCV_VALIDITY_DAYS", 0)
+
+
+# Worker and notifications (issue 7)
+# Redis for the job queue ("redis://host:6379/0"): many workers on many machines share it.
+# Empty = a SQLite queue file under the data dir (one machine, no extra server).
+REDIS_URL = env_str("CERTDESK_REDIS_URL", "")
+QUEUE_FILE = Path(env_str("CERTDESK_QUEUE_FILE", str(DATA_DIR / "queue.sqlite3")))
+QUEUE_NAME = env_str("CERTDESK_QUEUE_NAME", "certdesk")
+# Run jobs at once in the process that queues them (no worker): for debugging and tests only.
+QUEUE_IMMEDIATE = env_bool("CERTDESK_QUEUE_IMMEDIATE", False)
+# Worker threads of one `certdesk worker` process.
+WORKERS = env_int("CERTDESK_WORKERS", 2)
+# Outgoing mail: smtp://user:password@host:port (?starttls=1), smtps://host:465 (?verify=0 skips
+# the TLS certificate check, for test relays only). Empty = messages wait in the outbox.
+SMTP_URL = os.environ.get("CERTDESK_SMTP_URL", "").strip()
+SMTP_TIMEOUT = float(env_str("CERTDESK_SMTP_TIMEOUT", "30"))
+EMAIL_FROM = env_str("CERTDESK_EMAIL_FROM", f"certdesk@{urlparse(BASE_URL).hostname or 'localhost'}")
+# Language of notifications to addresses that are not admins (admins get their own language).
+NOTIFICATION_LANGUAGE = env_str("CERTDESK_NOTIFICATION_LANGUAGE", "en")
+# A message (email or webhook) is tried this many times before it is marked FAILED; an SMTP
+# server that cannot be reached does not count: messages wait for it without limit.
+NOTIFICATION_MAX_ATTEMPTS = env_int("CERTDESK_NOTIFICATION_MAX_ATTEMPTS", 8)
+# Retry delays: the first, doubled after each failure, capped.
+NOTIFICATION_RETRY_SECONDS = env_int("CERTDESK_NOTIFICATION_RETRY_SECONDS", 60)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("CERTDESK_NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+# Seconds a worker holds a message it is sending; past that another worker may take it over.
+NOTIFICATION_CLAIM_SECONDS = env_int("CERTDESK_NOTIFICATION_CLAIM_SECONDS", 300)
+# Days the notification log (sent and failed messages, the bell) is kept.
+NOTIFICATION_LOG_DAYS = env_int("CERTDESK_NOTIFICATION_LOG_DAYS", 400)
+WEBHOOK_TIMEOUT = float(env_str("CERTDESK_WEBHOOK_TIMEOUT", "10"))
+
+
+# Certificates (issue 4)
+# Lint every certificate with pkilint's CA/B serverauth linter before the CA key signs it (a
+# throwaway-key "lint certificate" first); an ERROR or FATAL finding leaves the request INVALID.
+LINT_BEFORE_SIGNING = env_bool("CERTDESK_LINT_BEFORE_SIGNING", True)
+# CRL partitions: a certificate's shard (serial mod this) is fixed when it is issued, so a
+# new value applies to new certificates only.
+CRL_SHARDS = env_int("CERTDESK_CRL_SHARDS", 16)
+# Issuance repeats the request's checks (names, DCV, CAA, organization) when they are older than
+# this; CAA must be fresh within 8 hours anyway (BR §3.2.2.8), so at most 28800.
+ISSUE_RECHECK_SECONDS = min(env_int("CERTDESK_ISSUE_RECHECK_SECONDS", 300), 28800)
+# Extra weak/compromised key lists (comma-separated paths) in the Debian openssl-blacklist format
+# (20 hex digits a line) or as "spki-sha256:<hex>" lines, beside the bundled list.
+WEAK_KEY_LISTS = env_list("CERTDESK_WEAK_KEY_LISTS", [])
+# Days before expiry at which "expiring" events go out (seed 000: 30 days).
+CERTIFICATE_EXPIRY_NOTICE_DAYS = [int(d) for d in env_list("CERTDESK_CERTIFICATE_EXPIRY_NOTICE_DAYS", ["30"])]
+
+
+# REST API fences (issue 6)
+# Rate limits, "N/second", "N/minute", "N/hour" or "N/day", or "off": per admin account, and per
+# client address (the X-Forwarded-For address only from CERTDESK_TRUSTED_PROXIES). Counted in the
+# database so every process shares them; beyond the limit the API answers 429 with Retry-After.
+API_RATE_LIMIT = env_str("CERTDESK_API_RATE_LIMIT", "600/minute")
+API_RATE_LIMIT_IP = env_str("CERTDESK_API_RATE_LIMIT_IP", "1200/minute")
+# Client-certificate authentication on /private/api: the headers in which a trusted reverse proxy
+# passes the client certificate it verified (URL-encoded PEM) and its verdict ("SUCCESS"); they
+# are ignored unless the request comes from CERTDESK_TRUSTED_PROXIES (docs/reverse-proxy.md).
+CLIENT_CERT_HEADER = env_str("CERTDESK_CLIENT_CERT_HEADER", "X-SSL-Client-Cert")
+CLIENT_VERIFY_HEADER = env_str("CERTDESK_CLIENT_VERIFY_HEADER", "X-SSL-Client-Verify")
+# Base of the URLs written into certificates (CRL distribution point, AIA OCSP and caIssuers): the
+# BRs (§7.1.2.7.7, §7.1.2.11.2) require plain http://. Empty = CERTDESK_BASE_URL with the http scheme.
+PKI_BASE_URL = env_str("CERTDESK_PKI_BASE_URL", "").rstrip("/")
+
+
+# Revocation (issue 4): CRLs per issuing CA and shard (/ca/<slug>/<shard>.crl), OCSP at /ocsp.
+# A CRL's nextUpdate is this many hours after thisUpdate (BR §4.9.7: at most ten days); the worker
+# rebuilds a CRL when its nextUpdate is closer than CRL_REFRESH_HOURS, and at once on a revocation.
+CRL_VALIDITY_HOURS = min(env_int("CERTDESK_CRL_VALIDITY_HOURS", 168), 240)
+CRL_REFRESH_HOURS = env_int("CERTDESK_CRL_REFRESH_HOURS", 24)
+# Pre-signed OCSP responses: valid this long (BR §4.9.10: 8 hours to 10 days), re-signed once
+# older than OCSP_REFRESH_HOURS (BR: no later than four days after thisUpdate), and at once on a
+# revocation. The delegated OCSP signing certificate lives OCSP_RESPONDER_DAYS and is replaced
+# when fewer than OCSP_RESPONDER_ROTATE_DAYS remain (must exceed the response validity).
+OCSP_VALIDITY_HOURS = min(max(env_int("CERTDESK_OCSP_VALIDITY_HOURS", 96), 8), 240)
+OCSP_REFRESH_HOURS = env_int("CERTDESK_OCSP_REFRESH_HOURS", 48)
+OCSP_RESPONDER_DAYS = env_int("CERTDESK_OCSP_RESPONDER_DAYS", 30)
+OCSP_RESPONDER_ROTATE_DAYS = env_int("CERTDESK_OCSP_RESPONDER_ROTATE_DAYS", 12)
+# HTTP caching of CRLs and OCSP responses (Cache-Control max-age, seconds): at most 60 so a
+# revocation reaches relying parties behind HTTP caches within the promised minute.
+REVOCATION_HTTP_MAX_AGE = min(env_int("CERTDESK_REVOCATION_HTTP_MAX_AGE", 60), 60)

@@ -5,5 +5,7 @@ urlpatterns = [
     path("api/", include("certdesk.api.urls")),
     path("private/api/", include(("certdesk.api.urls", "api"), namespace="private-api")),
     path("ca/", include("certdesk.ca.urls")),
+    path("", include("certdesk.ca.urls_ocsp")),  # /ocsp: the RFC 6960 responder (POST, and GET /ocsp/<request>)
+    path("acme/", include("certdesk.acme.urls")),
     path("", include("certdesk.web.urls")),
 ]

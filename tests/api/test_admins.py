@@ -101,7 +101,7 @@ def test_out_of_scope_and_other_tenant_admins_answer_like_missing(mrao_api, rao_
 def test_create_admin(mrao_api, univ):
     admin_id = _id_from(mrao_api.post(ADMINS, _new_admin(
         credentials=[{"role": "RAO_SSL", "orgId": univ.pk}], privileges=["allowDCV", "allowSslAutoApprove"],
-        telephone="+33 4 00 00 00 00", street="ignored", certificateSerialNumber="ignored")))
+        telephone="+33 4 00 00 00 00", street="ignored", certificateSerialNumber="0A1B2C3D")))
     detail = mrao_api.get(f"{ADMINS}/{admin_id}").json()
     assert detail["login"] == "newadmin" and detail["type"] == "STANDARD"
     assert detail["passwordState"] == "EXPIRED"  # created over the API: must change its password

@@ -16,7 +16,7 @@ def test_schema_needs_no_authentication(client, db):
                  "/api/organization/v2/{org_id}/validations/submit"):
         assert path in paths, path
     assert not any(p.startswith("/private/") for p in paths)
-    assert set(schema["components"]["securitySchemes"]) == {"login", "password", "customerUri"}
+    assert set(schema["components"]["securitySchemes"]) == {"login", "password", "customerUri", "apiToken"}
     create = paths["/api/organization/v1"]["post"]
     assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/OrganizationInput")
     assert "201" in create["responses"] and "Location" in create["responses"]["201"]["headers"]

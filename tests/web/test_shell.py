@@ -20,8 +20,7 @@ MENU_EN = ["Dashboard", "Certificates", "Discovery", "Domains", "Organizations",
            "Enrollments", "Integrations", "Settings", "About"]
 MENU_FR = ["Tableau de bord", "Certificats", "Découverte", "Domaines", "Organisations", "Personnes", "Rapports",
            "Inscriptions", "Intégrations", "Paramètres", "À propos"]
-UNAVAILABLE = ["/certificates/", "/discovery/", "/domains/", "/persons/", "/reports/", "/enrollments/",
-               "/integrations/"]
+UNAVAILABLE = ["/certificates/", "/discovery/", "/persons/", "/reports/", "/enrollments/", "/integrations/"]
 
 
 def _menu(html: str) -> list[str]:

@@ -41,6 +41,9 @@ class Admin(AbstractBaseUser):
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Serial (hex, upper case, no leading zeros) of the TLS client certificate this admin may
+    # authenticate with on /private/api (SCM `certificateSerialNumber`, shown as `authCert`).
+    certificate_serial_number = models.CharField(max_length=64, blank=True, default="")
 
     USERNAME_FIELD = "login"
     EMAIL_FIELD = "email"
@@ -144,3 +147,70 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["customer_uri", "login", "at"]), models.Index(fields=["ip", "at"])]
+
+
+# ---------------------------------------------------------------------------
+# API fences (issue 6): IP access-control lists, per-admin API tokens, shared rate counters.
+
+
+class AccessControlEntry(models.Model):
+    """One network (CIDR) of an IP access-control list (seed 001, step 3).
+
+    An ACL sits on the customer (`organization` empty: binds MRAO credentials), on an organization
+    (binds the RAO credentials held on it) or on a department (binds its DRAO credentials). An admin
+    is let in only from an address inside every ACL that binds one of its credentials; scopes
+    without entries do not restrict.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="access_control_entries")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="access_control_entries"
+    )
+    network = models.CharField(max_length=64, help_text="Normalized CIDR, e.g. 192.0.2.0/24 or 2001:db8::/48")
+    description = models.CharField(max_length=128, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(Admin, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "network"], name="acl_entry_unique"),
+            models.UniqueConstraint(fields=["customer", "network"], condition=Q(organization__isnull=True),
+                                    name="acl_entry_unique_customer"),
+        ]
+        indexes = [models.Index(fields=["customer", "organization"])]
+
+    def __str__(self) -> str:
+        return self.network
+
+
+class ApiToken(models.Model):
+    """A per-admin API token (`Authorization: Bearer <token>`): shown once, stored as a SHA-256 digest."""
+
+    admin = models.ForeignKey(Admin, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=64)
+    prefix = models.CharField(max_length=16, help_text="The first characters, to tell tokens apart")
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class RateCounter(models.Model):
+    """Requests counted per bucket (an account or an address) and fixed time window, shared by
+    every process through the database (ARCHITECTURE: no module-level state)."""
+
+    bucket = models.CharField(max_length=160)
+    window_start = models.BigIntegerField(help_text="Start of the window, in seconds since the epoch")
+    hits = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bucket", "window_start"], name="rate_counter_unique")]
+        indexes = [models.Index(fields=["window_start"])]

@@ -11,8 +11,9 @@ from typing import Iterable
 
 from django.db.models import Q, QuerySet
 
-from certdesk.core.actor import Actor
+from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import NotFound, PermissionDenied
+from certdesk.certificates.models import Certificate
 from certdesk.domains.models import Delegation, Domain
 from certdesk.tenancy.models import Organization
 
@@ -47,6 +48,19 @@ class Perm(str, Enum):
     APPROVE_DELEGATION = "approve_delegation"
     MANAGE_DCV = "manage_dcv"
     CONFIGURE_DCV = "configure_dcv"
+    # SSL certificates (issue 4)
+    REQUEST_SSL = "request_ssl"
+    APPROVE_SSL = "approve_ssl"
+    DECLINE_SSL = "decline_ssl"
+    REVOKE_SSL = "revoke_ssl"
+    RENEW_SSL = "renew_ssl"
+    VIEW_SSL = "view_ssl"
+    EDIT_SSL = "edit_ssl"
+    # IP access-control lists (issue 6)
+    MANAGE_ACCESS_CONTROL = "manage_access_control"
+    # ACME accounts (issue 5): an SSL role on the organization or department
+    VIEW_ACME_ACCOUNT = "view_acme_account"
+    MANAGE_ACME_ACCOUNT = "manage_acme_account"
 
 
 # ---------------------------------------------------------------------------
@@ -237,6 +251,114 @@ def _require_domain(actor: Actor, perm: Perm, domain: Domain, delegation: Delega
 
 
 # ---------------------------------------------------------------------------
+# API fences (issue 6): who edits IP access-control lists, and the Web API switches
+
+
+def _require_access_control(actor: Actor, obj: Organization | None, mrao: bool) -> None:
+    """An ACL is edited from above the admins it fences, never by them: the customer's and an
+    organization's by an MRAO, a department's by an MRAO or a RAO of its organization (seed 001,
+    step 3). A DRAO edits none; a RAO cannot loosen its own organization's."""
+    if obj is None:
+        if not mrao:
+            raise PermissionDenied("Only an MRAO can edit the access control list of the customer.")
+        return
+    if not isinstance(obj, Organization) or not covers(actor, obj):
+        raise NotFound("Organization not found.", code=-1023)
+    if mrao:
+        return
+    if obj.is_department and covers(actor, obj, min_level=Level.ORGANIZATION):
+        return
+    raise PermissionDenied("Only an MRAO, or a RAO of the organization for one of its departments, can edit "
+                           "this access control list.")
+
+
+# Org/department flag that lets each certificate type be handled through the REST API (spec §2).
+API_FLAGS = {"SSL": "ssl_certs_api_enabled", "SMIME": "client_certs_api_enabled"}
+API_FLAG_NAMES = {"SSL": "sslCertsApiEnabled", "SMIME": "clientCertsApiEnabled"}
+
+
+def _through_api(actor: Actor) -> bool:
+    return actor.admin is not None and actor.interface == Interface.API
+
+
+def api_enabled(org: Organization, cert_type: str) -> bool:
+    flag = API_FLAGS.get(cert_type)
+    return flag is None or bool(getattr(org, flag))
+
+
+def require_api_enabled(actor: Actor, organization: Organization, cert_type: str, *,
+                        secret_key: str | None = None) -> None:
+    """Refuse, through the REST API, an operation on `cert_type` certificates of an organization or
+    department whose Web API is not enabled for that type (sslCertsApiEnabled /
+    clientCertsApiEnabled), or with a secret key that is not its own (seed 001 "Web API ... Secret
+    Key"; checked only when the client sends one). The portal, ACME and the worker are not concerned.
+
+    Call it after the scope check, with the organization or department the certificate belongs
+    (or will belong) to, and with the target too when an operation moves a certificate."""
+    if not _through_api(actor):
+        return
+    if not api_enabled(organization, cert_type):
+        raise PermissionDenied(f"{cert_type} certificates cannot be handled through the API for {organization}: "
+                               f"its Web API is not enabled ({API_FLAG_NAMES[cert_type]}).")
+    if secret_key not in (None, ""):
+        from .access import web_api_secret_matches  # access builds on this module
+
+        if not web_api_secret_matches(organization, secret_key):
+            raise PermissionDenied(f"Wrong Web API secret key for {organization}.")
+
+
+def scope_api_enabled(actor: Actor, qs: QuerySet, cert_type: str, *, field: str = "organization") -> QuerySet:
+    """Narrow a list read through the API to organizations/departments with the Web API enabled
+    for `cert_type` (after `scope`); unchanged for the portal and for types without a flag."""
+    flag = API_FLAGS.get(cert_type)
+    if flag is None or not _through_api(actor):
+        return qs
+    prefix = f"{field}__" if field else ""
+    return qs.filter(**{f"{prefix}{flag}": True})
+
+
+def api_enabled_anywhere(actor: Actor, cert_type: str) -> bool:
+    """Whether some organization or department in the actor's scope has the Web API enabled for
+    `cert_type` (the early refusal of an admin fenced into organizations without it)."""
+    flag = API_FLAGS.get(cert_type)
+    if flag is None or not _through_api(actor):
+        return True
+    return scope(actor, Organization.objects.filter(**{flag: True}), cert_type=cert_type).exists()
+
+
+# ---------------------------------------------------------------------------
+# SSL certificates (issue 4): scoped by the certificate's organization/department and type
+
+
+SSL_PERMS = frozenset({Perm.REQUEST_SSL, Perm.APPROVE_SSL, Perm.DECLINE_SSL, Perm.REVOKE_SSL, Perm.RENEW_SSL,
+                       Perm.VIEW_SSL, Perm.EDIT_SSL})
+
+
+def certificate_visible(actor: Actor, cert: Certificate) -> bool:
+    """MRAO: all of the customer; RAO_SSL: its organization and departments; DRAO_SSL: its department."""
+    if actor.customer is None or cert.customer_id != actor.customer.pk:
+        return False
+    return covers(actor, cert.organization, cert_type=cert.kind)
+
+
+def _require_certificate(actor: Actor, perm: Perm, cert: Certificate) -> None:
+    if not certificate_visible(actor, cert):
+        raise NotFound("Certificate not found.", code=-124)
+    if perm not in SSL_PERMS:
+        raise PermissionDenied("Not allowed.")
+    if perm is Perm.EDIT_SSL and actor.admin is not None and not is_mrao(actor) and not _has_privilege(
+            actor, Privilege.SSL_MANAGE):
+        raise PermissionDenied("You do not have the privilege to change certificate details (sslManage).")
+
+
+def _require_ssl_request(actor: Actor, org: Organization) -> None:
+    if not covers(actor, org):
+        raise NotFound("Organization not found.", code=-1023)
+    if not covers(actor, org, cert_type="SSL"):
+        raise PermissionDenied(f"You have no SSL role for {org}.")
+
+
+# ---------------------------------------------------------------------------
 # Granting roles and privileges
 
 
@@ -313,9 +435,27 @@ def require(actor: Actor, perm: Perm, obj=None) -> None:
             raise PermissionDenied("You do not have the privilege to add domains (allowManageDomains).")
         return
 
+    if perm is Perm.MANAGE_ACCESS_CONTROL:
+        _require_access_control(actor, obj, mrao)
+        return
+
     if perm is Perm.CONFIGURE_DCV:
         if not mrao:
             raise PermissionDenied("Only an MRAO can choose the DCV methods of the customer.")
+        return
+
+    if isinstance(obj, Certificate):
+        _require_certificate(actor, perm, obj)
+        return
+
+    if perm in (Perm.VIEW_ACME_ACCOUNT, Perm.MANAGE_ACME_ACCOUNT) and isinstance(obj, Organization):
+        # An ACME account requests SSL certificates for its organization or department: whoever may
+        # request them there (RAO/DRAO SSL, MRAO) manages its ACME accounts.
+        _require_ssl_request(actor, obj)
+        return
+
+    if perm is Perm.REQUEST_SSL and isinstance(obj, Organization):
+        _require_ssl_request(actor, obj)
         return
 
     if isinstance(obj, Delegation):

@@ -14,13 +14,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certdesk.core import audit, validators
+from certdesk.core import audit, events, validators
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput
 from certdesk.core.net import client_ip  # noqa: F401  (re-exported for adapters)
 from certdesk.tenancy.models import Customer, Organization
 
-from . import policy
+from . import access, policy, signals
 from .errors import DuplicateLogin, InvalidCredentials, PasswordRejected, PrivilegeRefused, RoleRefused
 from .models import Admin, AdminType, Credential, LoginFailure
 from .policy import Perm
@@ -30,7 +30,8 @@ GENERIC_LOGIN_ERROR = "Invalid customer, login or password."
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9._@+-]{3,128}$")
 _DUMMY_HASH = None
 
-AUDITED = ("login", "email", "forename", "surname", "telephone", "type", "is_active", "privileges")
+AUDITED = ("login", "email", "forename", "surname", "telephone", "type", "is_active", "privileges",
+           "certificate_serial_number")
 
 
 # ---------------------------------------------------------------------------
@@ -88,6 +89,27 @@ def authenticate(customer_uri: str | None, login: str | None, password: str | No
         LoginFailure.objects.create(customer_uri=customer_uri, login=login, ip=ip or "", at=timezone.now())
         raise InvalidCredentials(GENERIC_LOGIN_ERROR)
     LoginFailure.objects.filter(customer_uri=customer_uri, login=login, ip=ip or "").delete()
+    # IP access-control lists (issue 6): checked once the password is proved, so only its holder
+    # learns that the account exists and is fenced.
+    access.require_address_allowed(admin, ip)
+    return admin
+
+
+def authenticate_certificate(customer_uri: str | None, login: str | None, serial: str, *, ip: str = "") -> Admin:
+    """The enabled admin `login` of the customer whose registered certificate serial is `serial`
+    (the TLS client certificate a trusted reverse proxy verified; spec §2), or InvalidCredentials."""
+    customer_uri = (customer_uri or "").strip().lower()[:64] if isinstance(customer_uri, str) else ""
+    login = (login or "").strip()[:128] if isinstance(login, str) else ""
+    if not customer_uri or not login or any(ord(ch) < 32 for ch in customer_uri + login):
+        raise InvalidCredentials(GENERIC_LOGIN_ERROR)
+    if _too_many_failures(customer_uri, login, ip):
+        raise InvalidCredentials(GENERIC_LOGIN_ERROR)
+    admin = Admin.objects.select_related("customer").filter(customer__uri=customer_uri, login=login).first()
+    if (admin is None or not admin.is_active or not admin.certificate_serial_number or not serial
+            or not secrets.compare_digest(admin.certificate_serial_number, serial)):
+        LoginFailure.objects.create(customer_uri=customer_uri, login=login, ip=ip or "", at=timezone.now())
+        raise InvalidCredentials(GENERIC_LOGIN_ERROR)
+    access.require_address_allowed(admin, ip)
     return admin
 
 
@@ -224,6 +246,8 @@ def _clean_profile(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     for name in ("language", "time_zone"):
         if name in values:
             cleaned[name] = validators.plain_text(values[name], field=name, label=name, max_length=64)
+    if "certificate_serial_number" in values:
+        cleaned["certificate_serial_number"] = access.normalize_serial(values["certificate_serial_number"])
     return cleaned
 
 
@@ -272,6 +296,8 @@ def create_admin(actor: Actor, *, password: str, credentials: Iterable[Any], pri
     _set_credentials(admin, specs)
     audit.record(actor, "admin.created", admin, after={**audit.snapshot(admin, AUDITED),
                                                        "credentials": _credential_summary(admin)})
+    events.emit(signals.admin_created, Admin, admin_id=admin.pk, customer_id=admin.customer_id,
+                created_by_id=admin.created_by_id)
     return admin
 
 

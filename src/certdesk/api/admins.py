@@ -49,6 +49,8 @@ class AdminInputSerializer(serializers.Serializer):
     telephone = TextField(numbers=True)
     phone = TextField(numbers=True, help_text="Alias of telephone")
     activeStatus = TextField(help_text="ACTIVE or SUSPENDED")
+    certificateSerialNumber = TextField(help_text="Serial number (hex) of the TLS client certificate the admin may "
+                                                  "authenticate with on /private/api; \"\" removes it")
     privileges = text_list(help_text="Privilege names (GET /privileges?role=...); wsApiUseOnly means type API")
     credentials = serializers.ListField(child=CredentialInputSerializer(), required=False, allow_null=True,
                                         help_text="At least one {role, orgId}")
@@ -67,6 +69,8 @@ def service_values(data: dict[str, Any]) -> dict[str, Any]:
     for name in ("telephone", "phone"):
         if name in data and "telephone" not in values:
             values["telephone"] = data[name]
+    if "certificateSerialNumber" in data:
+        values["certificate_serial_number"] = data["certificateSerialNumber"]
     if data.get("activeStatus") is not None:
         state = data["activeStatus"].strip().upper()
         if state not in ACTIVE_STATES:
@@ -120,6 +124,7 @@ def admin_detail(admin: Admin) -> dict[str, Any]:
         "created": iso(admin.created),
         "modified": iso(admin.modified),
         "activeStatus": "ACTIVE" if admin.is_active else "SUSPENDED",
+        "authCert": admin.certificate_serial_number,
     })
     data["credentials"] = [credential_item(c) for c in admin.credential_list()]
     data["privileges"] = list(admin.privileges or [])
@@ -149,6 +154,8 @@ class AdminDetailSerializer(AdminListItemSerializer):
     created = serializers.DateTimeField()
     modified = serializers.DateTimeField()
     activeStatus = serializers.ChoiceField(choices=list(ACTIVE_STATES))
+    authCert = serializers.CharField(required=False, help_text="Serial number (hex) of the registered client "
+                                                               "certificate")
     credentials = CredentialSerializer(many=True)
     privileges = serializers.ListField(child=serializers.CharField())
     failedAttempts = serializers.IntegerField()
@@ -326,6 +333,7 @@ class AdminPasswordView(ScmView):
 
 class AdminChangePasswordView(ScmView):
     allowed_while_password_expired = True
+    token_auth_refused = True
 
     @extend_schema(tags=[TAG], summary="Change the caller's own password (also when a change is forced)",
                    request=ChangePasswordSerializer, responses=NO_CONTENT)

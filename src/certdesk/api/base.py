@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import re_path
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -19,6 +20,8 @@ from rest_framework.views import APIView
 
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput
+
+from .errors import ScmErrorSerializer
 
 # Database ids are signed 64-bit: longer digit strings cannot name anything (and would
 # overflow SQLite), so URL patterns stop at 18 digits and answer 404 beyond.
@@ -60,11 +63,55 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a JSON value")
 
 
+# Refusals any authenticated SCM operation may answer, documented once for all (spec §5).
+ERROR_RESPONSES = {
+    "400": "Bad request: malformed JSON, a missing or invalid field, or a business rule (SCM code and "
+           "description say which)",
+    "401": "Unknown user (-16), a password that must be changed first (-213), or an address outside the "
+           "IP access control list (-3)",
+    "403": "Not authorized (-3 and others): out of the caller's roles or privileges, or the Web API of the "
+           "organization is not enabled",
+    "404": "Not found, or outside the caller's organizations and departments (the same answer)",
+    "429": "Too many requests for this account or address (-429): wait Retry-After seconds",
+}
+WRITE_ERROR_RESPONSES = {"413": "The request body is too large"}
+
+
+class ScmAutoSchema(AutoSchema):
+    """drf-spectacular schema of SCM views: every operation also documents the SCM error answers."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        errors = dict(ERROR_RESPONSES)
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors.update(WRITE_ERROR_RESPONSES)
+        for code, description in errors.items():
+            if code not in responses:
+                response = self._get_response_for_code(ScmErrorSerializer, code, direction=direction)
+                response["description"] = description
+                responses[code] = response
+        responses["429"].setdefault("headers", {})["Retry-After"] = {
+            "schema": {"type": "integer"}, "description": "Seconds to wait before trying again"}
+        responses["401"].setdefault("headers", {})["WWW-Authenticate"] = {
+            "schema": {"type": "string"}, "description": "The authentication schemes accepted"}
+        return responses
+
+
 # Base of every SCM REST view (a comment, not a docstring: docstrings become OpenAPI descriptions).
 class ScmView(APIView):
     parser_classes = [ScmJSONParser, AnyContentJSONParser]
+    schema = ScmAutoSchema()
     # Views that must answer an admin whose password has to change (only changepassword).
     allowed_while_password_expired = False
+    # "SSL" or "SMIME" on views that handle certificates of that type: admins none of whose
+    # organizations has its Web API enabled for the type are refused (permissions.IsAdminActor);
+    # the view also calls accounts.policy.require_api_enabled on the object's organization.
+    api_cert_type: str | None = None
+    # Views that change how the admin gets in (password, API tokens): refused to API tokens
+    # (True, or a tuple of the HTTP methods concerned).
+    token_auth_refused: bool | tuple[str, ...] = False
 
     @staticmethod
     def actor(request: Request) -> Actor:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from certdesk.core.errors import DomainError
@@ -18,6 +18,17 @@ REQUIRED_FIELD = -7
 NOT_FOUND = -14
 NOT_AUTHORIZED = -3
 INTERNAL = -1
+# No SCM code is known for a rate limit: certdesk answers -429 (HTTP 429 with Retry-After; issue 6).
+TOO_MANY_REQUESTS = -429
+
+
+class ScmErrorSerializer(serializers.Serializer):
+    """Documentation of the error body every refusal has (spec §5)."""
+
+    code = serializers.IntegerField(help_text="SCM error code (negative), e.g. -16 unknown user, -3 not "
+                                              "authorized, -14 not found, -1601 invalid field, -7 required field, "
+                                              "-429 too many requests")
+    description = serializers.CharField(help_text="What went wrong, in words")
 
 
 def scm_response(code: int, description: str, status_code: int, headers: dict | None = None) -> Response:
@@ -83,6 +94,10 @@ def scm_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.MethodNotAllowed):
         return scm_response(INVALID_FIELD, f"Method {context['request'].method} is not allowed here.", 405,
                             {"Allow": ", ".join(context["view"].allowed_methods)})
+    if isinstance(exc, exceptions.Throttled):
+        wait = max(1, int(-(-(exc.wait or 1) // 1)))
+        text = getattr(exc, "description", None) or f"Too many requests. Retry in {wait} seconds."
+        return scm_response(TOO_MANY_REQUESTS, text, 429, {"Retry-After": str(wait)})
     if isinstance(exc, RequestDataTooBig):
         return scm_response(INVALID_FIELD, "The request body is too large.", 413)
     if isinstance(exc, SuspiciousOperation):

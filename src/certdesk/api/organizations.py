@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from certdesk.accounts import policy
+from certdesk.accounts import access, policy
 from certdesk.accounts.roles import Level, parse_role
 from certdesk.core.errors import InvalidInput
 from certdesk.tenancy import queries, services
@@ -79,6 +80,10 @@ class OrganizationInputSerializer(serializers.Serializer):
     evDetails = EvDetailsSerializer(required=False, allow_null=True)
     parentOrgName = TextField(help_text="Create a department of the organization with this name")
     parentOrgId = IdField(help_text="Create a department of the organization with this id")
+    ipAcl = text_list(help_text="IP access control list of this organization or department: networks in "
+                                "CIDR form (IPv4 or IPv6); its admins may only come from there. Replaces the "
+                                "whole list; [] removes it. A department's by an MRAO or a RAO of its "
+                                "organization, an organization's by an MRAO.")
 
 
 # API name -> service keyword. The first of two spellings wins when both are sent.
@@ -176,7 +181,8 @@ def ev_details(org: Organization) -> dict[str, Any]:
     })
 
 
-def organization_detail(org: Organization, departments: Iterable[Organization]) -> dict[str, Any]:
+def organization_detail(org: Organization, departments: Iterable[Organization],
+                        ip_acl: list[str] | None = None) -> dict[str, Any]:
     data = compact({
         "id": org.pk,
         "name": org.name,
@@ -201,6 +207,8 @@ def organization_detail(org: Organization, departments: Iterable[Organization]) 
         "clientCertsApiEnabled": org.client_certs_api_enabled,
         "certTypes": list(org.cert_types or []),
         "departments": [department_item(d, org.name) for d in departments],
+        "ipAcl": list(ip_acl or []),
+        "webApiSecretKeySet": bool(org.web_api_secret),
     })
     ev = ev_details(org)
     if ev:
@@ -214,7 +222,12 @@ def _detail_of(actor, org: Organization) -> dict[str, Any]:
         departments = sorted(
             queries.visible_organizations(actor).filter(parent=org), key=lambda d: (d.name.lower(), d.pk)
         )
-    return organization_detail(org, departments)
+    return organization_detail(org, departments, access.acl_networks(org))
+
+
+def _set_acl(actor, org: Organization, data: dict[str, Any]) -> None:
+    if data.get("ipAcl") is not None:
+        access.set_acl(actor, org, data["ipAcl"])
 
 
 # Documentation-only shapes (rendering is by the functions above).
@@ -256,6 +269,8 @@ class OrganizationDetailSerializer(serializers.Serializer):
     clientCertsApiEnabled = serializers.BooleanField()
     certTypes = serializers.ListField(child=serializers.CharField())
     departments = DepartmentItemSerializer(many=True)
+    ipAcl = serializers.ListField(child=serializers.CharField(), help_text="IP access control list (CIDR)")
+    webApiSecretKeySet = serializers.BooleanField(help_text="Whether a Web API secret key is set (seed 001)")
     evDetails = EvDetailsSerializer(required=False)
 
 
@@ -312,10 +327,12 @@ class OrganizationListView(ScmView):
         data = self.parse(OrganizationInputSerializer, self.body(request, strict=True))
         parent = _find_parent(actor, data)
         values = service_values(data)
-        if parent is None:
-            org = services.create_organization(actor, **values)
-        else:
-            org = services.create_department(actor, parent, **values)
+        with transaction.atomic():  # an ACL refused leaves no organization behind
+            if parent is None:
+                org = services.create_organization(actor, **values)
+            else:
+                org = services.create_department(actor, parent, **values)
+            _set_acl(actor, org, data)
         return Response(status=status.HTTP_201_CREATED,
                         headers={"Location": api_url(request, f"organization/v1/{org.pk}")})
 
@@ -333,7 +350,11 @@ class OrganizationDetailView(ScmView):
         actor = self.actor(request)
         org = queries.get_organization(actor, org_id)
         data = self.parse(OrganizationInputSerializer, self.body(request, strict=True), partial=True)
-        org = services.update_organization(actor, org, **service_values(data))
+        values = service_values(data)
+        with transaction.atomic():  # all or nothing: the fields and the ACL
+            if values or data.get("ipAcl") is None:
+                org = services.update_organization(actor, org, **values)
+            _set_acl(actor, org, data)
         return Response(_detail_of(actor, queries.get_organization(actor, org.pk)))
 
     @extend_schema(tags=[TAG], summary="Delete an organization (without departments) or a department",

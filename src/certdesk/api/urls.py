@@ -6,6 +6,12 @@ from rest_framework.permissions import AllowAny
 
 # `schema` is imported for its side effect: it registers the OpenAPI authentication extension.
 from . import admins, organizations, schema, validations  # noqa: F401
+from . import dcv, domains
+from . import tokens
+from . import acme
+from . import notifications
+from . import ssl
+from . import reports
 from .base import ID, ScmView, scm_path
 
 app_name = "api"
@@ -46,6 +52,7 @@ class PublicSwaggerView(SpectacularSwaggerSplitView):
 
 
 ORG = rf"organization/v1/(?P<org_id>{ID})"
+SSL_ROOT = r"ssl/v(?P<version>[12])"
 VALIDATIONS = rf"organization/v2/(?P<org_id>{ID})/validations"
 
 urlpatterns = [
@@ -77,6 +84,75 @@ urlpatterns = [
     scm_path("admin/v1/changepassword", admins.AdminChangePasswordView.as_view(), name="admin-changepassword"),
     scm_path("admin/v1/idp", admins.AdminIdpView.as_view(), name="admin-idp"),
     scm_path(rf"admin/v1/(?P<admin_id>{ID})", admins.AdminDetailView.as_view(), name="admin-detail"),
+    # The caller's API tokens (certdesk extension, issue 6)
+    scm_path("admin/v1/tokens", tokens.TokenListView.as_view(), name="admin-token-list"),
+    scm_path(rf"admin/v1/tokens/(?P<token_id>{ID})", tokens.TokenDetailView.as_view(), name="admin-token-detail"),
+    # Domains and delegations (spec §7.6)
+    scm_path("domain/v1", domains.DomainListView.as_view(), name="domain-list"),
+    scm_path("domain/v1/count", domains.DomainCountView.as_view(), name="domain-count"),
+    scm_path("domain/v1/delegation", domains.DomainBulkDelegationView.as_view(), name="domain-bulk-delegation"),
+    scm_path(rf"domain/v1/(?P<domain_id>{ID})", domains.DomainDetailView.as_view(), name="domain-detail"),
+    scm_path(rf"domain/v1/(?P<domain_id>{ID})/activate", domains.DomainActivateView.as_view(), name="domain-activate"),
+    scm_path(rf"domain/v1/(?P<domain_id>{ID})/suspend", domains.DomainSuspendView.as_view(), name="domain-suspend"),
+    scm_path(rf"domain/v1/(?P<domain_id>{ID})/delegation", domains.DomainDelegationView.as_view(),
+             name="domain-delegation"),
+    scm_path(rf"domain/v1/(?P<domain_id>{ID})/delegation/approve", domains.DomainDelegationApproveView.as_view(),
+             name="domain-delegation-approve"),
+    scm_path(rf"domain/v1/(?P<domain_id>{ID})/delegation/reject", domains.DomainDelegationRejectView.as_view(),
+             name="domain-delegation-reject"),
+    # Domain control validation (spec §7.5), v1 and v2 alike
+    scm_path(r"dcv/v(?P<version>[12])/validation", dcv.DcvListView.as_view(), name="dcv-list"),
+    scm_path(r"dcv/v(?P<version>[12])/validation/status", dcv.DcvStatusView.as_view(), name="dcv-status"),
+    scm_path(r"dcv/v(?P<version>[12])/validation/sync", dcv.DcvSyncView.as_view(), name="dcv-sync"),
+    scm_path(r"dcv/v(?P<version>[12])/validation/clear", dcv.DcvClearView.as_view(), name="dcv-clear"),
+    scm_path(r"dcv/v(?P<version>[12])/validation/delete", dcv.DcvDeleteView.as_view(), name="dcv-delete"),
+    scm_path(r"dcv/v(?P<version>[12])/validation/start/domain/(?P<method>http|https|cname|txt|email)",
+             dcv.DcvStartView.as_view(), name="dcv-start"),
+    scm_path(r"dcv/v(?P<version>[12])/validation/submit/domain/(?P<method>http|https|cname|txt|email)",
+             dcv.DcvSubmitView.as_view(), name="dcv-submit"),
+    scm_path(r"dcv/v(?P<version>[12])/validation/submit-bulk/domain/email", dcv.DcvBulkEmailSubmitView.as_view(),
+             name="dcv-submit-bulk-email"),
+    # Notifications (spec §7.12) and the notification log report (issue 7)
+    scm_path("notification/v1", notifications.NotificationListView.as_view(), name="notification-list"),
+    scm_path("notification/v1/types", notifications.NotificationTypesView.as_view(), name="notification-types"),
+    scm_path(rf"notification/v1/(?P<notification_id>{ID})", notifications.NotificationDetailView.as_view(),
+             name="notification-detail"),
+    scm_path("report/v1/notification-log", notifications.NotificationLogView.as_view(),
+             name="report-notification-log"),
+    # SSL certificates (spec §7.1), v1 and v2 alike
+    scm_path(SSL_ROOT, ssl.SslListView.as_view(), name="ssl-list"),
+    scm_path(rf"{SSL_ROOT}/types", ssl.SslTypesView.as_view(), name="ssl-types"),
+    scm_path(rf"{SSL_ROOT}/customFields", ssl.SslCustomFieldsView.as_view(), name="ssl-custom-fields"),
+    scm_path(rf"{SSL_ROOT}/enroll", ssl.SslEnrollView.as_view(), name="ssl-enroll"),
+    scm_path(rf"{SSL_ROOT}/(?P<ssl_id>{ID})", ssl.SslDetailView.as_view(), name="ssl-detail"),
+    scm_path(rf"{SSL_ROOT}/collect/(?P<ssl_id>{ID})", ssl.SslCollectView.as_view(), name="ssl-collect"),
+    scm_path(rf"{SSL_ROOT}/collect/(?P<ssl_id>{ID})/(?P<fmt>[A-Za-z0-9_]{{1,32}})", ssl.SslCollectFormatView.as_view(),
+             name="ssl-collect-format"),
+    scm_path(rf"{SSL_ROOT}/approve/(?P<ssl_id>{ID})", ssl.SslApproveView.as_view(), name="ssl-approve"),
+    scm_path(rf"{SSL_ROOT}/decline/(?P<ssl_id>{ID})", ssl.SslDeclineView.as_view(), name="ssl-decline"),
+    scm_path(rf"{SSL_ROOT}/revoke/(?P<ssl_id>{ID})", ssl.SslRevokeView.as_view(), name="ssl-revoke"),
+    scm_path(rf"{SSL_ROOT}/revoke/serial/(?P<serial>[0-9A-Fa-fxX:]{{1,128}})", ssl.SslRevokeSerialView.as_view(),
+             name="ssl-revoke-serial"),
+    scm_path(rf"{SSL_ROOT}/renewById/(?P<ssl_id>{ID})", ssl.SslRenewByIdView.as_view(), name="ssl-renew-by-id"),
+    scm_path(rf"{SSL_ROOT}/renew/(?P<renew>[0-9A-Za-z_-]{{1,128}})", ssl.SslRenewView.as_view(), name="ssl-renew"),
+    scm_path(rf"{SSL_ROOT}/replace/(?P<ssl_id>{ID})", ssl.SslReplaceView.as_view(), name="ssl-replace"),
+    # ACME servers and accounts (spec §7.10); the protocol itself is at /acme/ (issue 5)
+    scm_path("acme/v1/server", acme.AcmeServerListView.as_view(), name="acme-server-list"),
+    scm_path(r"acme/v(?P<version>[12])/account", acme.AcmeAccountListView.as_view(), name="acme-account-list"),
+    scm_path(rf"acme/v(?P<version>[12])/account/(?P<account_id>{ID})", acme.AcmeAccountDetailView.as_view(),
+             name="acme-account-detail"),
+    scm_path(rf"acme/v(?P<version>2)/account/(?P<account_id>{ID})/domain", acme.AcmeAccountDomainView.as_view(),
+             name="acme-account-domain"),
+    scm_path(rf"acme/v(?P<version>1)/account/(?P<account_id>{ID})/domains", acme.AcmeAccountDomainView.as_view(),
+             name="acme-account-domains-v1"),
+    scm_path(rf"acme/v(?P<version>2)/account/(?P<account_id>{ID})/client", acme.AcmeAccountClientListView.as_view(),
+             name="acme-account-client-list"),
+    scm_path(rf"acme/v(?P<version>2)/account/(?P<account_id>{ID})/client/(?P<client_id>{ID})",
+             acme.AcmeAccountClientDetailView.as_view(), name="acme-account-client-detail"),
+    # Reports (spec §7.13)
+    scm_path("report/v1/ssl-certificates", reports.SslCertificatesReportView.as_view(), name="report-ssl-certificates"),
     # Anything else under the API root: a JSON 404.
-    re_path(r"^.*$", ApiNotFoundView.as_view(), name="not-found"),
+    # [\s\S], not ".": a path with a newline (%0A) is unknown too, not a Django HTML page (found by
+    # schemathesis); a (?s) flag would make the whole URLconf non-reversible.
+    re_path(r"^[\s\S]*$", ApiNotFoundView.as_view(), name="not-found"),
 ]

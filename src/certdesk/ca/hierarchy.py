@@ -121,6 +121,15 @@ def random_serial() -> int:
     return int.from_bytes(octets, "big")
 
 
+def pki_base_url() -> str:
+    """The base of the CRL and AIA URLs in CA certificates: the same helper as the leaves'
+    (CERTDESK_PKI_BASE_URL, else CERTDESK_BASE_URL with the http scheme; BR §7.1.2.10.3/.5: http://)."""
+    # Imported here: certificates.issuance imports this module.
+    from certdesk.certificates.issuance import pki_base_url as base
+
+    return base()
+
+
 def add_years(moment: datetime, years: int) -> datetime:
     try:
         return moment.replace(year=moment.year + years)
@@ -174,7 +183,7 @@ def certificate_builder(
     not_after = min(add_years(now, ISSUING_YEARS), issuer.not_valid_after_utc)
     issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     parent = spec.parent_slug
-    base = settings.BASE_URL
+    base = pki_base_url()
     return (
         builder.issuer_name(issuer.subject)
         .not_valid_after(not_after)

@@ -81,3 +81,81 @@ class CertificateAuthority(models.Model):
 
     def der(self) -> bytes:
         return self.certificate().public_bytes(serialization.Encoding.DER)
+
+
+# ---------------------------------------------------------------------------
+# Revocation services (issue 4): published CRLs, delegated OCSP signers, pre-signed responses
+
+
+class CrlPublication(models.Model):
+    """The current CRL of one CA and scope: a shard of an issuing CA (`shard` set, served at
+    /ca/<slug>/<shard>.crl) or the CA's full CRL (`shard` null, /ca/<slug>.crl). One row per
+    scope, replaced in place; `number` is the crlNumber (RFC 5280 §5.2.3), always increasing."""
+
+    ca = models.ForeignKey(CertificateAuthority, on_delete=models.CASCADE, related_name="crl_publications")
+    shard = models.PositiveSmallIntegerField(null=True, blank=True)
+    number = models.BigIntegerField(default=0)
+    this_update = models.DateTimeField()
+    next_update = models.DateTimeField()
+    entries = models.PositiveIntegerField(default=0)
+    der = models.BinaryField(default=b"")
+    # Set (in the revoking transaction) when a revocation makes `der` out of date.
+    stale = models.BooleanField(default=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ca", "shard"], condition=Q(shard__isnull=False),
+                                    name="crl_one_per_ca_shard"),
+            models.UniqueConstraint(fields=["ca"], condition=Q(shard__isnull=True), name="crl_one_full_per_ca"),
+        ]
+
+    def __str__(self) -> str:
+        return f"CRL {self.ca_id}/{'full' if self.shard is None else self.shard} #{self.number}"
+
+
+class OcspResponder(models.Model):
+    """A delegated OCSP signing certificate of one CA (RFC 6960 §4.2.2.2): EKU id-kp-OCSPSigning,
+    id-pkix-ocsp-nocheck, short-lived; its key is an encrypted file like the CA keys."""
+
+    ca = models.ForeignKey(CertificateAuthority, on_delete=models.CASCADE, related_name="ocsp_responders")
+    certificate_pem = models.TextField()
+    serial_hex = models.CharField(max_length=40)
+    key_ref = models.CharField(max_length=255)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ca", "not_after"])]
+
+    def __str__(self) -> str:
+        return f"OCSP responder {self.serial_hex} of {self.ca_id}"
+
+    def certificate(self) -> x509.Certificate:
+        cached = self.__dict__.get("_certificate_cache")
+        if cached is None:
+            cached = x509.load_pem_x509_certificate(self.certificate_pem.encode("ascii"))
+            self.__dict__["_certificate_cache"] = cached
+        return cached
+
+
+class OcspResponse(models.Model):
+    """A pre-signed OCSP response (DER) for one serial of one CA and CertID hash algorithm."""
+
+    ca = models.ForeignKey(CertificateAuthority, on_delete=models.CASCADE, related_name="ocsp_responses")
+    serial_hex = models.CharField(max_length=40)
+    hash_algorithm = models.CharField(max_length=16, default="sha1")
+    status = models.CharField(max_length=8)  # good | revoked
+    this_update = models.DateTimeField()
+    next_update = models.DateTimeField()
+    der = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ca", "serial_hex", "hash_algorithm"], name="ocsp_response_unique"),
+        ]
+        indexes = [models.Index(fields=["this_update"])]
+
+    def __str__(self) -> str:
+        return f"OCSP {self.status} {self.serial_hex}"

@@ -1,4 +1,4 @@
-"""/ca/: the CA certificates, public. CRLs (/ca/<slug>.crl) and OCSP come with a later issue."""
+"""/ca/: the CA certificates and CRLs, public; the OCSP responder is urls_ocsp.py (/ocsp)."""
 from django.urls import path
 
 from . import views
@@ -10,4 +10,7 @@ urlpatterns = [
     path("<slug:slug>-chain.pem", views.download_chain, name="download-chain"),
     path("<slug:slug>.pem", views.download_pem, name="download-pem"),
     path("<slug:slug>.crt", views.download_der, name="download-der"),
+    path("<slug:slug>.crl", views.download_crl, name="download-crl"),
+    path("<slug:slug>/<int:shard>.crl", views.download_crl_shard, name="download-crl-shard"),
 ]
+

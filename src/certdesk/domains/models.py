@@ -32,6 +32,8 @@ class Domain(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="domains")
     # A-label, lowercase, no trailing dot; a wildcard keeps its leading "*.".
     name = models.CharField(max_length=253)
+    # The U-label form of `name`, kept only so lists can search what people read (`école`); set on save.
+    name_unicode = models.CharField(max_length=1024, blank=True, default="", editable=False)
     description = models.CharField(max_length=256, blank=True, default="")
     state = models.CharField(max_length=16, choices=DomainState.choices, default=DomainState.ACTIVE)
     # Extra addresses an MRAO records for email DCV, beside the constructed admin@… ones.
@@ -55,6 +57,13 @@ class Domain(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_unicode = names.to_unicode(self.name).lower()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_unicode"}
+        super().save(*args, **kwargs)
 
     @property
     def unicode_name(self) -> str:
@@ -105,6 +114,37 @@ class Delegation(models.Model):
         return self.status == DelegationStatus.ACTIVE
 
 
+class DcvEmailChallenge(models.Model):
+    """One validation email (CA/B BR 3.2.2.4.4): a one-time link and a code sent to one address
+    for one or more EMAIL orders (a bulk submit sends one email for all its domains).
+
+    Only hashes of the link's token and of the code are kept. The link is used once: a right
+    code validates every order still attached to it; MAX_ATTEMPTS wrong codes refuse it (its
+    orders are cancelled and must be started again); it expires with its random values.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    email = models.CharField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64)
+    language = models.CharField(max_length=8, blank=True, default="")
+    created = models.DateTimeField()
+    created_by = models.ForeignKey(
+        "accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes entered
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_ip = models.CharField(max_length=64, blank=True, default="")
+    refused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"DCV email to {self.email} ({self.created:%Y-%m-%d})"
+
+
 class DcvOrder(models.Model):
     """One attempt to prove control of a domain by one method, with its random values.
 
@@ -126,6 +166,9 @@ class DcvOrder(models.Model):
     second_line = models.CharField(max_length=253, blank=True, default="")
     emails = models.JSONField(default=list, blank=True)
     email = models.CharField(max_length=254, blank=True, default="")
+    # EMAIL: the validation email last sent for this order (a new submit sends a new one).
+    email_challenge = models.ForeignKey(DcvEmailChallenge, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="orders")
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         "accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

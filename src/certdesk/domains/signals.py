@@ -1,6 +1,7 @@
 """Domain events, for the notifications issue to turn into emails (seed 000's notification types).
 
-Each is sent once the transaction that caused it commits (`send_on_commit`), with
+Each is sent inside the transaction that caused it (`send_on_commit` → core.events.emit), so the
+notifications it produces commit with the change; sending them is the worker's, after commit. With
 `sender=Domain` and keyword arguments:
 
 - delegation_requested(domain_id, organization_id, delegation_id, customer_id)   "Domain Delegation Awaiting Approval"
@@ -13,12 +14,9 @@ Each is sent once the transaction that caused it commits (`send_on_commit`), wit
 """
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
+from certdesk.core import events
 
 delegation_requested = Signal()
 delegation_approved = Signal()
@@ -30,12 +28,7 @@ dcv_expired = Signal()
 
 
 def send_on_commit(signal: Signal, **kwargs) -> None:
+    """Kept name: receivers now run in the change's transaction, each in its own savepoint."""
     from .models import Domain
 
-    def fire() -> None:
-        # A failing receiver must not undo or hide a change that has committed.
-        for receiver, result in signal.send_robust(sender=Domain, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("domain event receiver %r failed: %s", receiver, result, exc_info=result)
-
-    transaction.on_commit(fire)
+    events.emit(signal, Domain, **kwargs)

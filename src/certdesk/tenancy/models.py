@@ -53,6 +53,9 @@ class Organization(models.Model):
     contact_emails = models.JSONField(default=list, blank=True)
     ssl_certs_api_enabled = models.BooleanField(default=False)
     client_certs_api_enabled = models.BooleanField(default=False)
+    # Seed 001 "Web API ... Secret Key": a hash (the key is shown once when generated) and when it was set.
+    web_api_secret = models.CharField(max_length=256, blank=True, default="")
+    web_api_secret_created = models.DateTimeField(null=True, blank=True)
     cert_types = models.JSONField(default=list, blank=True)
     # EV details (editable only by an MRAO)
     ev_jurisdiction_country = models.CharField(max_length=2, blank=True, default="")

@@ -1,5 +1,6 @@
 """Portal access rules applied to every request: the actor, forced password change,
-sessions of admins that may no longer use the portal, language/time zone, and the CSP."""
+sessions of admins that may no longer use the portal (disabled, API only, or outside an IP
+access-control list), language/time zone, and the CSP."""
 from __future__ import annotations
 
 import zoneinfo
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from certdesk.accounts import access
 from certdesk.core.actor import Actor, Interface
 from certdesk.core.net import client_ip
 
@@ -56,7 +58,7 @@ class PortalAccessMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
         # Only portal pages: the REST API, ACME and /ca/ authenticate their own way (or not at all).
-        if match is None or match.app_name != "web":
+        if match is None or match.app_name != "web" or match.url_name == "dcv-email-confirm":  # public page
             return None
         user = request.user
 
@@ -78,7 +80,16 @@ class PortalAccessMiddleware:
                 messages.warning(request, _("Your session has ended. Please log in again."))
             return _portal_redirect(request, reverse(settings.LOGIN_URL))
 
-        request.actor = Actor.for_admin(user, Interface.PORTAL, ip=client_ip(request))
+        ip = client_ip(request)
+        if not access.address_allowed(user, ip):
+            # An IP access-control list binds this admin and the address is outside it (issue 6):
+            # the live session ends, whatever page it was on.
+            logout(request)
+            messages.error(request, _("Access to this account is not allowed from your address (%(ip)s).")
+                           % {"ip": ip or "?"})
+            return _portal_redirect(request, reverse(settings.LOGIN_URL))
+
+        request.actor = Actor.for_admin(user, Interface.PORTAL, ip=ip)
         self._activate_preferences(request, user)
 
         if user.must_change_password and match.url_name not in PASSWORD_CHANGE_EXEMPT:

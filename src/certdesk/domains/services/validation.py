@@ -16,14 +16,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from certdesk.accounts import policy
+from certdesk.accounts.models import Admin
 from certdesk.accounts.policy import Perm
 from certdesk.core import audit
 from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import InvalidInput, RequiredField
+from certdesk.notifications import dispatch
 
 from .. import dcv, queries, signals
+from ..dcv import email as email_dcv
 from ..errors import DcvMethodDisabled, DcvMethodRefused, DcvOrderRefused, DomainInactive, DomainNotFound
-from ..models import DcvOrder, DcvSettings, Domain
+from ..models import DcvEmailChallenge, DcvOrder, DcvSettings, Domain
 from ..states import (
     CHECKED_METHODS,
     EXPIRY_NOTICE_DAYS,
@@ -161,6 +164,7 @@ def start_dcv(actor: Actor, domain: Domain, method: str) -> dcv.Instructions:
     CNAME → host/point; TXT, TXT_PERSIST → host/point (the TXT value); HTTP(S) → url,
     first_line, second_line; EMAIL → the addresses to choose from (sending: notifications issue).
     Revalidation may start at any time; the current validation stays until a new one replaces it.
+    EMAIL: submitting sends the validation email (see `submit_dcv`).
     """
     domain = lock_domain(domain)
     policy.require(actor, Perm.MANAGE_DCV, domain)
@@ -194,15 +198,31 @@ def reset_dcv(actor: Actor, domain: Domain) -> bool:
     return True
 
 
-def _mark_submitted(actor: Actor, domain: Domain, method, email) -> tuple[DcvOrder, bool]:
-    """Phase 1 of submit (in a transaction): the order becomes SUBMITTED. Returns (order, needs_check)."""
+def _chosen_email(order: DcvOrder, domain: Domain, email) -> str:
+    chosen = (email or "").strip().lower()
+    if not chosen:
+        raise RequiredField("Choose the address that receives the validation email.", field="email")
+    if chosen not in [e.lower() for e in order.emails]:
+        raise InvalidInput(f"{email} is not one of the addresses offered for {domain.unicode_name}.", field="email")
+    problem = dispatch.address_problem(chosen)
+    if problem:
+        raise InvalidInput(problem, field="email")
+    return chosen
+
+
+def _mark_submitted(actor: Actor, domain: Domain, method, email, *, send: bool = True) -> tuple[DcvOrder, bool]:
+    """Phase 1 of submit (in a transaction): the order becomes SUBMITTED. Returns (order, needs_check).
+
+    EMAIL: each submit sends a new validation email (unless `send` is false: the bulk submit
+    sends one email for all its orders); a link sent before for the order stops working.
+    """
     now = timezone.now()
     wanted = _parse_method(method) if method else None
     order = _open_order(domain)
     if order is None:
-        if wanted not in (DcvMethod.TXT, DcvMethod.TXT_PERSIST):
+        if wanted not in (DcvMethod.TXT, DcvMethod.TXT_PERSIST, DcvMethod.EMAIL):
             raise DcvOrderRefused(f"No DCV order is started for {domain.name}: choose a method (Validate) first.")
-        order = _start(actor, domain, wanted, now)  # TXT is submit-first, as in SCM
+        order = _start(actor, domain, wanted, now)  # TXT is submit-first, as in SCM; so is email with an address
     elif wanted is not None and wanted.value != order.method:
         raise DcvOrderRefused(f"The open DCV order of {domain.name} uses {order.method}, not {wanted.value}: "
                               "submit it or reset it first.")
@@ -211,12 +231,7 @@ def _mark_submitted(actor: Actor, domain: Domain, method, email) -> tuple[DcvOrd
     if order.values_expire is not None and order.values_expire <= now:
         raise DcvOrderRefused("The random value of this DCV order is older than 30 days: reset it and start again.")
     if order.method == DcvMethod.EMAIL:
-        chosen = (email or "").strip().lower()
-        if not chosen:
-            raise RequiredField("Choose the address that receives the validation email.", field="email")
-        if chosen not in [e.lower() for e in order.emails]:
-            raise InvalidInput(f"{email} is not one of the addresses offered for {domain.name}.", field="email")
-        order.email = chosen
+        order.email = _chosen_email(order, domain, email)
     first = order.status != OrderStatus.SUBMITTED
     order.status = OrderStatus.SUBMITTED
     order.submitted_at = order.submitted_at if not first else now
@@ -228,7 +243,112 @@ def _mark_submitted(actor: Actor, domain: Domain, method, email) -> tuple[DcvOrd
                      status=[OrderStatus.AWAITING_SUBMISSION, OrderStatus.SUBMITTED])
         signals.send_on_commit(signals.dcv_submitted, domain_id=domain.pk, order_id=order.pk, method=order.method,
                                customer_id=domain.customer_id)
+    if order.method == DcvMethod.EMAIL and send:
+        order.domain = domain
+        send_validation_email(actor, [order], order.email, now)
     return order, order.method in CHECKED_METHODS
+
+
+# ---------------------------------------------------------------------------
+# Email DCV: the validation email (the public page that confirms it: services.email_dcv)
+
+
+def recipient_language(customer, address: str) -> str:
+    """The language of an admin of the customer with that address, else the customer-wide default."""
+    languages = dict(settings.LANGUAGES)
+    admin = (Admin.objects.filter(customer=customer, email__iexact=address, is_active=True).exclude(language="")
+             .order_by("id").first())
+    if admin is not None and admin.language in languages:
+        return admin.language
+    return settings.NOTIFICATION_LANGUAGE if settings.NOTIFICATION_LANGUAGE in languages else "en"
+
+
+def send_validation_email(actor: Actor, orders: list[DcvOrder], address: str, now: datetime) -> DcvEmailChallenge:
+    """Write one validation email for `orders` (SUBMITTED EMAIL orders whose domains the caller has
+    locked) to the outbox, in the caller's transaction; the worker sends it after commit.
+
+    The link and code are new random values valid RANDOM_VALUE_DAYS (BR 3.2.2.4.4 with §1.6.1
+    "Random Value"); only their hashes are stored. Orders keep `values_expire` in step with the link.
+    """
+    domain = orders[0].domain
+    customer = domain.customer
+    token, code = email_dcv.new_token(), email_dcv.new_code()
+    hashed = email_dcv.token_hash(token)
+    expires = now + timedelta(days=RANDOM_VALUE_DAYS)
+    language = recipient_language(customer, address)
+    challenge = DcvEmailChallenge.objects.create(
+        customer=customer, email=address, token_hash=hashed, code_hash=email_dcv.code_hash(hashed, code),
+        language=language, created=now, created_by=actor.admin, expires=expires)
+    for order in orders:
+        order.email_challenge, order.values_expire = challenge, expires
+        order.save(update_fields=["email_challenge", "values_expire"])
+    requester = (actor.admin.full_name or actor.admin.login) if actor.admin is not None else actor.label
+    subject, body = email_dcv.message(
+        language, domains=[o.domain.name for o in orders], address=address, url=email_dcv.link(token), code=code,
+        expires=expires, requester=requester, customer=customer.name,
+        reference=", ".join(str(o.pk) for o in orders))
+    delegation = domain.delegations.order_by("status", "id").select_related("organization").first()
+    dispatch.send_email(customer, address, subject, body, key=f"dcv-email:{challenge.pk}", kind="DcvEmail",
+                        organization=delegation.organization if delegation is not None else None)
+    for order in orders:
+        audit.record(actor, "dcv.email_sent", order.domain, order_id=order.pk, email=address,
+                     email_challenge=challenge.pk, expires=expires, domains=len(orders))
+    return challenge
+
+
+def submit_email_dcv(actor: Actor, domains: Iterable[Domain], email: str) -> list[DcvResult]:
+    """Email DCV of several domains to one address (SCM `submit-bulk/domain/email`): ONE email, with one
+    link and code that validate all of them. All or nothing: every domain must be in the actor's
+    hands, have no open order of another method, and be offered the address."""
+    wanted: dict[int, Domain] = {}
+    for domain in domains:
+        wanted.setdefault(domain.pk, domain)
+    if not wanted:
+        raise RequiredField("Give at least one domain.", field="domains")
+    with transaction.atomic():
+        now = timezone.now()
+        locked = {pk: lock_domain(wanted[pk]) for pk in sorted(wanted)}  # one lock order: no deadlock
+        orders: dict[int, DcvOrder] = {}
+        for pk, domain in locked.items():
+            policy.require(actor, Perm.MANAGE_DCV, domain)
+            open_order = _open_order(domain)
+            if open_order is not None and open_order.method != DcvMethod.EMAIL:
+                raise DcvOrderRefused(f"The open DCV order of {domain.unicode_name} uses {open_order.method}, "
+                                      "not EMAIL: reset it first.")
+            order, _ = _mark_submitted(actor, domain, DcvMethod.EMAIL, email, send=False)
+            order.domain = domain
+            orders[pk] = order
+        ordered = [orders[pk] for pk in wanted]
+        send_validation_email(actor, ordered, ordered[0].email, now)
+    return [_result(order, None) for order in ordered]
+
+
+@transaction.atomic
+def delete_dcv(actor: Actor, domain: Domain) -> bool:
+    """Delete the DCV of a domain (SCM `validation/delete`): cancel its open order and withdraw its
+    validation (NOT VALIDATED; a validated parent may still cover it). False when there was nothing."""
+    domain = lock_domain(domain)
+    policy.require(actor, Perm.MANAGE_DCV, domain)
+    now = timezone.now()
+    order = _open_order(domain)
+    if order is not None:
+        _close(actor, order, OrderStatus.CANCELLED, "DCV deleted", now)
+    before = {"dcv_status": domain.dcv_status, "dcv_method": domain.dcv_method,
+              "dcv_validated_at": domain.dcv_validated_at, "dcv_expires": domain.dcv_expires}
+    cleared = {"dcv_status": DcvStatus.NOT_VALIDATED, "dcv_method": "", "dcv_validated_at": None,
+               "dcv_expires": None}
+    changed = before != cleared or domain.dcv_notice_days is not None
+    if changed:
+        for field, value in cleared.items():
+            setattr(domain, field, value)
+        domain.dcv_notice_days = None
+        domain.save(update_fields=[*cleared, "dcv_notice_days", "modified"])
+    if not changed and order is None:
+        return False
+    audit.record(actor, "dcv.deleted", domain, order_id=order.pk if order is not None else None,
+                 dcv_status=[before["dcv_status"], DcvStatus.NOT_VALIDATED], method=before["dcv_method"],
+                 validated_at=before["dcv_validated_at"], expires=before["dcv_expires"])
+    return True
 
 
 def _validate(actor: Actor, order: DcvOrder, domain: Domain, now: datetime, reason: str) -> None:
@@ -284,7 +404,8 @@ def _result(order: DcvOrder, result: dcv.CheckResult | None) -> DcvResult:
     if order.status == OrderStatus.VALIDATED:
         message = "Domain control validated: " + (result.reason if result else "")
     elif order.method == DcvMethod.EMAIL:
-        message = f"Submitted: waiting for the confirmation by {order.email}."
+        message = (f"Submitted: a validation email was sent to {order.email}; the domain is validated once "
+                   "its link is followed and its code entered.")
     elif result is not None and not result.ok:
         message = f"Submitted, not validated yet: {order.last_error or result.reason}"
         if order.next_check is not None:
@@ -302,7 +423,9 @@ def submit_dcv(actor: Actor, domain: Domain, *, method: str | None = None, email
     VALIDATED when the check passes; otherwise the order stays SUBMITTED with the reason
     recorded and the worker re-checks it every CERTDESK_DCV_RECHECK_SECONDS. TXT and
     TXT_PERSIST may be submitted without a start (SCM's submit/domain/txt), the answer then
-    carries the host/point to publish. EMAIL needs `email`, one of the offered addresses.
+    carries the host/point to publish. EMAIL needs `email`, one of the offered addresses, and
+    sends the validation email to it (in this transaction's outbox; may be submitted without a
+    start too); the domain is validated on the public page its link leads to.
     """
     with transaction.atomic():
         locked = lock_domain(domain)

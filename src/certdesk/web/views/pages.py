@@ -17,8 +17,6 @@ from .base import portal_view
 UNAVAILABLE = {
     "certificates": (_("Certificates"), _("View and request SSL, client and code signing certificates.")),
     "discovery": (_("Discovery"), _("Scan your networks for certificates and add them to the inventory.")),
-    "domains": (_("Domains"), _("Add domains, delegate them to organizations or departments, and validate "
-                                "control of them (DCV).")),
     "persons": (_("Persons"), _("People who hold client certificates.")),
     "reports": (_("Reports"), _("Reports on certificates, discovery, notifications and activity.")),
     "enrollments": (_("Enrollments"), _("Certificate profiles, self-enrollment forms and ACME accounts.")),

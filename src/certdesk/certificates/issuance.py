@@ -1,0 +1,273 @@
+"""Building and signing subscriber certificates (X.509 v3, RFC 5280) per the CA/B Forum TLS
+Baseline Requirements §7.1.2.7, with lint-before-signing.
+
+Lint before signing (as Let's Encrypt's Boulder does): the complete TBS certificate is first
+signed with a throwaway key of the CA key's type, that "lint certificate" goes through
+pkilint's CA/B serverauth linter, and only when it has no ERROR or FATAL finding is the same
+TBS signed with the CA key. The throwaway key is made once per process and key type: it
+signs nothing anyone will see.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.conf import settings
+
+from certdesk.ca.crl import shard_of as crl_shard_of
+from certdesk.ca.hierarchy import random_serial
+from certdesk.ca.models import CertificateAuthority, KeyAlgorithm, Purpose
+from certdesk.ca.signers import get_signer
+from certdesk.tenancy.models import Organization
+
+from . import lint, profiles
+from .errors import CertificateError, OrganizationNotValidated
+from .models import Profile
+from .profiles import POLICY_OIDS, ValidationLevel
+
+# EV Guidelines §9.2 subject attributes (OIDs from the EV Guidelines §9.2.4 / Microsoft arc).
+OID_JURISDICTION_LOCALITY = x509.ObjectIdentifier("1.3.6.1.4.1.311.60.2.1.1")
+OID_JURISDICTION_STATE = x509.ObjectIdentifier("1.3.6.1.4.1.311.60.2.1.2")
+OID_JURISDICTION_COUNTRY = x509.ObjectIdentifier("1.3.6.1.4.1.311.60.2.1.3")
+
+
+class LintFailed(CertificateError):
+    """The lint certificate has ERROR/FATAL findings: nothing is signed with the CA key."""
+
+    code = -1
+
+    def __init__(self, findings: list[lint.Finding]):
+        shown = "; ".join(str(f) for f in findings[:5])
+        super().__init__(f"The certificate would break the CA/Browser Forum requirements (pkilint): {shown}")
+        self.findings = findings
+
+
+class NoIssuingCA(CertificateError):
+    status = 500
+
+
+@dataclass(frozen=True)
+class Signed:
+    certificate: x509.Certificate
+    der: bytes
+    ca: CertificateAuthority
+    serial: int
+    findings: tuple[lint.Finding, ...] = ()
+
+
+# ---------------------------------------------------------------------------
+# Which CA, which subject
+
+
+def issuing_ca(profile: Profile) -> CertificateAuthority:
+    """The issuing CA for the profile: OV/DV → the SSL OV CA, EV → the SSL EV CA, of the
+    key family of the profile's signature algorithm (RSA for SHA384withRSA)."""
+    family, _ = profiles.SIGNATURE_ALGORITHMS[profile.signature_algorithm]
+    purpose = Purpose.SSL_EV if profile.validation_level == ValidationLevel.EV else Purpose.SSL_OV
+    algorithm = KeyAlgorithm.RSA if family == "RSA" else KeyAlgorithm.EC
+    ca = (CertificateAuthority.objects.filter(purpose=purpose, key_algorithm=algorithm)
+          .select_related("parent").order_by("-not_after", "-id").first())
+    if ca is None:
+        raise NoIssuingCA(f"No {purpose} CA with an {algorithm} key exists: run `certdesk init` first.")
+    return ca
+
+
+def hash_for(profile: Profile):
+    return profiles.SIGNATURE_ALGORITHMS[profile.signature_algorithm][1]()
+
+
+def _text(value: str) -> str:
+    return " ".join((value or "").split())
+
+
+def subject_attributes(org: Organization, profile: Profile) -> list[tuple[x509.ObjectIdentifier, str]]:
+    """The subject's attributes (except CN), from the organization — never from the CSR.
+
+    A department gives its name as OU only where the profile allows OU; the validated
+    identity (O and address) is always the top-level organization's.
+    """
+    if profile.validation_level == ValidationLevel.DV:
+        return []
+    top = org.organization
+    attrs: list[tuple[x509.ObjectIdentifier, str]] = []
+    if profile.validation_level == ValidationLevel.EV:
+        attrs.append((NameOID.BUSINESS_CATEGORY, _text(top.ev_business_category)))
+        attrs.append((OID_JURISDICTION_COUNTRY, top.ev_jurisdiction_country))
+        if top.ev_jurisdiction_state:
+            attrs.append((OID_JURISDICTION_STATE, _text(top.ev_jurisdiction_state)))
+        if top.ev_jurisdiction_locality:
+            attrs.append((OID_JURISDICTION_LOCALITY, _text(top.ev_jurisdiction_locality)))
+        attrs.append((NameOID.SERIAL_NUMBER, _text(top.ev_registration_number)))
+    # BR §7.1.4.2 order: C, ST, L, (postalCode, street), O, OU, CN. postalCode and streetAddress
+    # are NOT RECOMMENDED (BR §7.1.2.7.4), so left out.
+    attrs.append((NameOID.COUNTRY_NAME, top.country))
+    if top.state_province:
+        attrs.append((NameOID.STATE_OR_PROVINCE_NAME, _text(top.state_province)))
+    if top.city:
+        attrs.append((NameOID.LOCALITY_NAME, _text(top.city)))
+    attrs.append((NameOID.ORGANIZATION_NAME, _text(top.name)))
+    if profile.ou_allowed and org.is_department:
+        attrs.append((NameOID.ORGANIZATIONAL_UNIT_NAME, _text(org.name)))
+    return attrs
+
+
+def missing_subject_fields(org: Organization, profile: Profile) -> list[str]:
+    """What the organization lacks for this profile's subject (BR §7.1.2.7.4, EVG §9.2)."""
+    if profile.validation_level == ValidationLevel.DV:
+        return []
+    top = org.organization
+    missing = []
+    if not top.country:
+        missing.append("country")
+    if not (top.city or top.state_province):
+        missing.append("locality or state/province")
+    if profile.validation_level == ValidationLevel.EV:
+        if not top.city:
+            missing.append("locality")
+        for field_name, label in (("ev_business_category", "EV business category"),
+                                  ("ev_jurisdiction_country", "EV jurisdiction country"),
+                                  ("ev_registration_number", "EV registration number")):
+            if not getattr(top, field_name):
+                missing.append(label)
+    return missing
+
+
+def subject_name(org: Organization, profile: Profile, common_name: str) -> x509.Name:
+    attrs = subject_attributes(org, profile) + [(NameOID.COMMON_NAME, common_name)]
+    return x509.Name([x509.RelativeDistinguishedName([x509.NameAttribute(oid, value)]) for oid, value in attrs])
+
+
+# ---------------------------------------------------------------------------
+# The TBS certificate
+
+
+def validity(profile: Profile, term: int, now: datetime, ca: CertificateAuthority) -> tuple[datetime, datetime]:
+    """notBefore now (whole seconds), notAfter = notBefore + min(term, issued_validity_days) days − 1 s
+    (BR §1.6.4 counts both ends), never past the issuing CA's own notAfter."""
+    not_before = now.replace(microsecond=0)
+    days = min(int(term), profile.max_days(not_before))
+    not_after = not_before + timedelta(days=days) - timedelta(seconds=1)
+    return not_before, min(not_after, ca.not_after)
+
+
+def key_usage(public_key) -> x509.KeyUsage:
+    """BR §7.1.2.7.11: digitalSignature; keyEncipherment as well for RSA (TLS 1.2 RSA key exchange)."""
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=isinstance(public_key, rsa.RSAPublicKey),
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )
+
+
+def pki_base_url() -> str:
+    """Where relying parties fetch CRLs, OCSP and issuer certificates: settings.PKI_BASE_URL, or
+    CERTDESK_BASE_URL with the http scheme (BR §7.1.2.7.7: AIA and CRL URLs MUST be http://)."""
+    if settings.PKI_BASE_URL:
+        return settings.PKI_BASE_URL
+    return "http://" + settings.BASE_URL.split("://", 1)[-1].rstrip("/")
+
+
+def builder_for(*, ca: CertificateAuthority, profile: Profile, organization: Organization, names: list[str],
+                public_key, not_before: datetime, not_after: datetime, serial: int) -> x509.CertificateBuilder:
+    base = pki_base_url()
+    issuer = ca.certificate()
+    issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    policies = [x509.PolicyInformation(x509.ObjectIdentifier(POLICY_OIDS[profile.validation_level]), None)]
+    policies += [x509.PolicyInformation(x509.ObjectIdentifier(oid), None) for oid in profile.extra_policy_oids or []]
+    return (
+        x509.CertificateBuilder()
+        .issuer_name(issuer.subject)
+        .subject_name(subject_name(organization, profile, names[0]))
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        # BR §7.1.2.7.6 extensions, in the order the BRs list them.
+        .add_extension(x509.AuthorityInformationAccess([
+            x509.AccessDescription(x509.AuthorityInformationAccessOID.OCSP,
+                                   x509.UniformResourceIdentifier(f"{base}/ocsp")),
+            x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS,
+                                   x509.UniformResourceIdentifier(f"{base}/ca/{ca.slug}.crt")),
+        ]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False)
+        .add_extension(x509.CertificatePolicies(policies), critical=False)
+        # serverAuth only: the Chrome Root Program requires dedicated serverAuth hierarchies from
+        # 2026-06-15 (Policy v1.6), and BR 2.x keeps clientAuth optional.
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        # RFC 5280 §4.2.1.6: critical only when the subject is empty (DV without CN is not produced).
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(key_usage(public_key), critical=True)
+        # The CRL shard of this serial (certdesk.ca.crl; the shard CRL's IDP names the same URL).
+        .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(f"{base}/ca/{ca.slug}/{crl_shard_of(serial)}.crl")],
+            relative_name=None, reasons=None, crl_issuer=None,
+        )]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Lint key and signing
+
+_lint_key_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
+def _lint_key(algorithm: str, size_or_curve: str):
+    if algorithm == KeyAlgorithm.RSA:
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(size_or_curve))
+    from certdesk.ca.hierarchy import CURVES
+
+    return ec.generate_private_key(CURVES[size_or_curve]())
+
+
+def lint_key(ca: CertificateAuthority):
+    """A throwaway private key of the same type as the CA's (made once per process)."""
+    with _lint_key_lock:
+        return _lint_key(ca.key_algorithm, ca.key_size_or_curve)
+
+
+def sign(*, ca: CertificateAuthority, profile: Profile, builder: x509.CertificateBuilder, serial: int,
+         lint_first: bool) -> Signed:
+    """Lint (when asked) then sign with the CA key; raise LintFailed without signing on any error."""
+    digest = hash_for(profile)
+    findings: list[lint.Finding] = []
+    lint_tbs = None
+    if lint_first:
+        lint_cert = builder.sign(lint_key(ca), digest)
+        findings = lint.lint_level(lint_cert.public_bytes(serialization.Encoding.DER), profile.validation_level)
+        failures = lint.errors(findings)
+        if failures:
+            raise LintFailed(failures)
+        lint_tbs = lint_cert.tbs_certificate_bytes
+    certificate = get_signer(ca).sign_certificate(builder, digest)
+    if lint_tbs is not None and certificate.tbs_certificate_bytes != lint_tbs:
+        # The builder is deterministic; a difference means the linted TBS is not what was signed.
+        raise CertificateError("The signed certificate differs from the linted one; refusing it.", status=500)
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return Signed(certificate=certificate, der=der, ca=ca, serial=serial, findings=tuple(findings))
+
+
+def new_serial() -> int:
+    return random_serial()
+
+
+def fingerprints(der: bytes) -> tuple[str, str]:
+    return hashlib.sha1(der).hexdigest(), hashlib.md5(der, usedforsecurity=False).hexdigest()
+
+
+def subject_problem(org: Organization, profile: Profile) -> OrganizationNotValidated | None:
+    missing = missing_subject_fields(org, profile)
+    if missing:
+        return OrganizationNotValidated(
+            f"The organization {org.organization} lacks what the certificate subject needs for {profile}: "
+            f"{', '.join(missing)}. An MRAO must complete it.", field="orgId")
+    return None

@@ -1,0 +1,85 @@
+"""pkilint's CA/Browser Forum TLS linter, in process (the lint-before-signing step of issuance).
+
+The validator containers are built once per certificate type and process (building them
+costs far more than a lint) and reused, as pkilint's own REST service does; they hold no
+per-document state. The default finding filters of `lint_cabf_serverauth_cert` apply.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+
+from pkilint import loader, validation
+from pkilint.cabf import serverauth
+from pkilint.cabf.serverauth import serverauth_constants
+from pkilint.finding_filter import filter_results
+from pkilint.pkix import certificate
+
+from .profiles import ValidationLevel
+
+CertificateType = serverauth_constants.CertificateType
+Severity = validation.ValidationFindingSeverity
+
+FINAL_TYPES = {
+    ValidationLevel.DV: CertificateType.DV_FINAL_CERTIFICATE,
+    ValidationLevel.OV: CertificateType.OV_FINAL_CERTIFICATE,
+    ValidationLevel.EV: CertificateType.EV_FINAL_CERTIFICATE,
+}
+
+_build_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # FATAL, ERROR, WARNING, NOTICE, INFO
+    code: str
+    message: str
+    node: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity in ("FATAL", "ERROR")
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.code}" + (f": {self.message}" if self.message else "")
+
+
+@functools.lru_cache(maxsize=None)
+def _linter(cert_type: CertificateType):
+    validator = certificate.create_pkix_certificate_validator_container(
+        serverauth.create_decoding_validators(), serverauth.create_validators(cert_type),
+    )
+    return validator, serverauth.create_serverauth_finding_filters(cert_type)
+
+
+def linter(cert_type: CertificateType):
+    with _build_lock:
+        return _linter(cert_type)
+
+
+def lint_der(der: bytes, cert_type: CertificateType) -> list[Finding]:
+    """Every finding pkilint reports for the DER certificate, as the CLI shows them by default."""
+    validator, filters = linter(cert_type)
+    try:
+        doc = loader.RFC5280CertificateDocumentLoader().load_der_document(der, "certificate")
+    except ValueError as exc:  # pyasn1 decoding errors derive from it as well
+        return [Finding("FATAL", "certdesk.lint.undecodable", str(exc))]
+    results = validator.validate(doc.root)
+    results, _ = filter_results(filters, results)
+    findings = []
+    for result in results:
+        for description in result.finding_descriptions:
+            findings.append(Finding(
+                severity=description.finding.severity.name, code=description.finding.code,
+                message=description.message or "", node=str(getattr(result.node, "path", "")),
+            ))
+    return findings
+
+
+def lint_level(der: bytes, validation_level: str) -> list[Finding]:
+    return lint_der(der, FINAL_TYPES[validation_level])
+
+
+def errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.is_error]

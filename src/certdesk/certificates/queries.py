@@ -1,0 +1,141 @@
+"""Reads of certificates: lists in the actor's scope, one by id, and what the worker, the CRL
+builder and the OCSP responder need (revoked serials per CA and shard, status by serial)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from certdesk.accounts import policy
+from certdesk.core.actor import Actor
+from certdesk.tenancy.models import CertType
+
+from .errors import CertificateNotFound
+from .models import Certificate, Profile
+from .states import REVOKED_STATUSES, Status
+
+
+def visible_certificates(actor: Actor, *, kind: str = CertType.SSL) -> QuerySet[Certificate]:
+    """Certificates of `kind` in the actor's scope (MRAO all; RAO_SSL its organization and
+    departments; DRAO_SSL its department), newest first."""
+    qs = Certificate.objects.filter(kind=kind).select_related("organization", "organization__parent", "profile")
+    return policy.scope(actor, qs, field="organization", cert_type=kind).order_by("-id")
+
+
+def get_certificate(actor: Actor, cert_id, *, kind: str = CertType.SSL) -> Certificate:
+    """One certificate by id; unknown and out of scope both answer -124 "not found"."""
+    try:
+        cert_id = int(cert_id)
+    except (TypeError, ValueError):
+        raise CertificateNotFound("Certificate not found.") from None
+    cert = visible_certificates(actor, kind=kind).filter(pk=cert_id).first()
+    if cert is None:
+        raise CertificateNotFound("Certificate not found.")
+    return cert
+
+
+def profiles_for(customer, *, kind: str = CertType.SSL, include_inactive: bool = False) -> QuerySet[Profile]:
+    """The profiles a customer may use (shared ones and its own), in display order."""
+    from django.db.models import Q
+
+    qs = Profile.objects.filter(Q(customer__isnull=True) | Q(customer=customer), kind=kind)
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return qs.order_by("position", "id")
+
+
+def get_profile(customer, profile_id, *, kind: str = CertType.SSL) -> Profile:
+    from .errors import ProfileNotFound
+
+    try:
+        profile_id = int(profile_id)
+    except (TypeError, ValueError):
+        raise ProfileNotFound("Invalid certificate type.", field="certType") from None
+    profile = profiles_for(customer, kind=kind).filter(pk=profile_id).first()
+    if profile is None:
+        raise ProfileNotFound("Invalid certificate type.", field="certType")
+    return profile
+
+
+def history(cert: Certificate):
+    return cert.events.select_related("admin").order_by("at", "id")
+
+
+# ---------------------------------------------------------------------------
+# Worker
+
+
+def auto_renew_candidates(*, now: datetime | None = None) -> QuerySet[Certificate]:
+    """ISSUED, auto-renew on, renewal moment reached, not yet tried (index (status, auto_renew_at))."""
+    now = now or timezone.now()
+    return (Certificate.objects.filter(status=Status.ISSUED, auto_renew=True, auto_renew_at__lte=now,
+                                       auto_renewed_at__isnull=True)
+            .select_related("customer", "organization", "organization__parent", "profile").order_by("auto_renew_at", "id"))
+
+
+def expiring(actor: Actor, days: int, *, now: datetime | None = None) -> QuerySet[Certificate]:
+    now = now or timezone.now()
+    return visible_certificates(actor).filter(status=Status.ISSUED, not_after__gt=now,
+                                              not_after__lte=now + timedelta(days=days)).order_by("not_after", "id")
+
+
+# ---------------------------------------------------------------------------
+# Revocation readers (CRL shards, OCSP)
+
+
+@dataclass(frozen=True)
+class RevokedEntry:
+    serial_hex: str
+    revoked_at: datetime
+    reason_code: int | None
+
+    @property
+    def serial_number(self) -> int:
+        return int(self.serial_hex, 16)
+
+
+def revoked_entries(ca, *, shard: int | None = None, after_serial: str = "", limit: int | None = None,
+                    include_expired: bool = True, now: datetime | None = None) -> list[RevokedEntry]:
+    """Revoked certificates (REVOKED, and REPLACED = superseded) of one issuing CA, by serial.
+
+    `shard` narrows to one CRL partition (certificates keep the shard given at issuance);
+    `after_serial`/`limit` page by serial (keyset). With include_expired false, certificates
+    past notAfter are left out (RFC 5280 §3.3 lets a CRL drop them).
+    """
+    qs = Certificate.objects.filter(ca=ca, status__in=REVOKED_STATUSES, revoked_at__isnull=False)
+    if shard is not None:
+        qs = qs.filter(crl_shard=shard)
+    if after_serial:
+        qs = qs.filter(serial_hex__gt=after_serial)
+    if not include_expired:
+        qs = qs.filter(not_after__gt=now or timezone.now())
+    rows = qs.order_by("serial_hex").values_list("serial_hex", "revoked_at", "revocation_reason")
+    if limit is not None:
+        rows = rows[:limit]
+    return [RevokedEntry(serial_hex=s, revoked_at=r, reason_code=c) for s, r, c in rows]
+
+
+@dataclass(frozen=True)
+class SerialStatus:
+    """What an OCSP responder says for a serial: good, revoked (with time and reason) or unknown."""
+
+    status: str  # "good" | "revoked" | "unknown"
+    certificate_id: int | None = None
+    revoked_at: datetime | None = None
+    reason_code: int | None = None
+    not_after: datetime | None = None
+
+
+def status_by_serial(ca, serial: int | str) -> SerialStatus:
+    """The OCSP status of one serial of `ca` (unique index (ca, serial_hex))."""
+    serial_hex = serial if isinstance(serial, str) else f"{serial:040x}"
+    row = (Certificate.objects.filter(ca=ca, serial_hex=serial_hex.lower().rjust(40, "0"))
+           .values_list("pk", "status", "revoked_at", "revocation_reason", "not_after").first())
+    if row is None:
+        return SerialStatus("unknown")
+    pk, status, revoked_at, reason, not_after = row
+    if status in REVOKED_STATUSES and revoked_at is not None:
+        return SerialStatus("revoked", pk, revoked_at, reason, not_after)
+    return SerialStatus("good", pk, not_after=not_after)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "certdesk.notifications"
+    label = "notifications"
+    verbose_name = "Notifications"
+
+    def ready(self):
+        from . import certificate_receivers, receivers
+
+        receivers.connect()
+        certificate_receivers.connect()

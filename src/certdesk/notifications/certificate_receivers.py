@@ -1,0 +1,176 @@
+"""Certificate events (certdesk.certificates.signals) → `notify()`.
+
+Each receiver runs inside the transaction of the change (core.events.emit, own savepoint), so
+the messages exist exactly when the change does; sending is the worker's. The "requester" is
+the admin who asked, else the first external requester (SCM's `externalRequester`).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import types
+from .dispatch import notify
+from .receivers import _who
+
+logger = logging.getLogger("certdesk.notifications")
+
+REVOCATION_REASONS = {0: "unspecified", 1: "keyCompromise", 3: "affiliationChanged", 4: "superseded",
+                      5: "cessationOfOperation"}
+DOWNLOAD_FORMATS = (
+    ("Certificate only, PEM", "x509CO"),
+    ("Certificate and chain (leaf first), PEM", "x509R"),
+    ("PKCS#7, PEM", "base64"),
+    ("PKCS#7, DER", "bin"),
+)
+
+
+def _certificate(certificate_id):
+    from certdesk.certificates.models import Certificate
+
+    return (Certificate.objects.select_related("customer", "organization", "organization__parent",
+                                               "organization__customer", "profile", "requester", "approver")
+            .filter(pk=certificate_id).first())
+
+
+def _colon_hex(serial_hex: str) -> str:
+    if not serial_hex:
+        return ""
+    text = f"{int(serial_hex, 16):X}"
+    text = text.rjust(len(text) + len(text) % 2, "0")
+    return ":".join(text[i:i + 2] for i in range(0, len(text), 2))
+
+
+def requester_email(cert) -> str | None:
+    if cert.requester_id and cert.requester.email:
+        return cert.requester.email
+    first = (cert.external_requester or "").split(",")[0].strip()
+    return first or None
+
+
+def _requester_text(cert) -> str:
+    if cert.requester_id:
+        admin = cert.requester
+        name = admin.full_name or admin.login
+        return f"{name} <{admin.email}>" if admin.email else name
+    return cert.requester_label or cert.external_requester or ""
+
+
+def certificate_url(cert) -> str:
+    return f"{settings.BASE_URL}/certificates/{cert.pk}/"
+
+
+def download_links(cert) -> str:
+    base = f"{settings.BASE_URL}/api/ssl/v1/collect/{cert.pk}"
+    return "\n".join(f"{label}: {base}/{fmt}" for label, fmt in DOWNLOAD_FORMATS)
+
+
+def context_of(cert) -> dict:
+    return {
+        "certificate_id": str(cert.pk),
+        "common_name": cert.common_name,
+        "subject_alt_names": ", ".join(cert.names),
+        "profile": cert.profile.name,
+        "term": str(cert.term),
+        "requester": _requester_text(cert),
+        "status": cert.status,
+        "certificate_url": certificate_url(cert),
+    }
+
+
+def _send(event_type: str, cert, key: str, **extra) -> None:
+    days = extra.get("days")
+    notify(event_type, organization=cert.organization, context={**context_of(cert), **extra},
+           requester_email=requester_email(cert), key=key, days=days)
+
+
+def on_awaiting_approval(sender, certificate_id=None, **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None:
+        return
+    if cert.profile.validation_only:
+        _send(types.EV_ANCHOR_AWAITING_APPROVAL, cert, f"SSL:{cert.pk}:awaiting_approval",
+              requested_by=_who(cert.requester) if cert.requester_id else cert.requester_label,
+              validation_level=cert.profile.validation_level)
+    else:
+        _send(types.SSL_AWAITING_APPROVAL, cert, f"SSL:{cert.pk}:awaiting_approval")
+
+
+def on_approved(sender, certificate_id=None, approver_id=None, **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None:
+        return
+    _send(types.SSL_APPROVED, cert, f"SSL:{cert.pk}:approved",
+          approver=_who(cert.approver) if cert.approver_id else "certdesk")
+
+
+def on_declined(sender, certificate_id=None, reason="", **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None:
+        return
+    last = cert.events.filter(action="declined").select_related("admin").order_by("-at", "-id").first()
+    _send(types.SSL_DECLINED, cert, f"SSL:{cert.pk}:declined", reason=reason or cert.reason,
+          approver=_who(last.admin) if last is not None and last.admin_id else "certdesk")
+
+
+def on_issued(sender, certificate_id=None, **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None:
+        return
+    extra = {"serial_number": _colon_hex(cert.serial_hex), "expires": cert.not_after.date() if cert.not_after else ""}
+    if not cert.profile.validation_only:
+        extra["download_links"] = download_links(cert)
+    _send(types.SSL_ISSUED, cert, f"SSL:{cert.pk}:issued", **extra)
+
+
+def on_issuance_failed(sender, certificate_id=None, reason="", **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None:
+        return
+    _send(types.SSL_ISSUANCE_FAILED, cert, f"SSL:{cert.pk}:issuance_failed", error=reason or cert.reason)
+
+
+def on_auto_renewal_failed(sender, certificate_id=None, reason="", **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None:
+        return
+    tried = cert.auto_renewed_at or timezone.now()
+    _send(types.SSL_AUTO_RENEWAL_FAILED, cert, f"SSL:{cert.pk}:auto_renewal_failed:{tried.isoformat()}",
+          error=reason or cert.auto_renew_error, expires=cert.not_after.date() if cert.not_after else "")
+
+
+def on_revoked(sender, certificate_id=None, reason_code=None, **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None:
+        return
+    code = cert.revocation_reason if reason_code is None else reason_code
+    reason = REVOCATION_REASONS.get(code, str(code))
+    if cert.revocation_comment:
+        reason = f"{reason}: {cert.revocation_comment}"
+    _send(types.SSL_REVOKED, cert, f"SSL:{cert.pk}:revoked", serial_number=_colon_hex(cert.serial_hex),
+          reason=reason)
+
+
+def on_expiring(sender, certificate_id=None, days=None, not_after=None, **kwargs) -> None:
+    cert = _certificate(certificate_id)
+    if cert is None or days is None:
+        return
+    expires = not_after or cert.not_after
+    _send(types.SSL_EXPIRATION, cert, f"SSL:{cert.pk}:expiring:{int(days)}:{expires.isoformat() if expires else ''}",
+          serial_number=_colon_hex(cert.serial_hex), expires=expires.date() if expires else "", days=int(days))
+
+
+def connect() -> None:
+    from certdesk.certificates import signals
+
+    uid = "certdesk.notifications.certificates"
+    signals.awaiting_approval.connect(on_awaiting_approval, dispatch_uid=f"{uid}.awaiting_approval")
+    signals.approved.connect(on_approved, dispatch_uid=f"{uid}.approved")
+    signals.declined.connect(on_declined, dispatch_uid=f"{uid}.declined")
+    signals.issued.connect(on_issued, dispatch_uid=f"{uid}.issued")
+    signals.issuance_failed.connect(on_issuance_failed, dispatch_uid=f"{uid}.issuance_failed")
+    signals.auto_renewal_failed.connect(on_auto_renewal_failed, dispatch_uid=f"{uid}.auto_renewal_failed")
+    signals.revoked.connect(on_revoked, dispatch_uid=f"{uid}.revoked")
+    signals.expiring.connect(on_expiring, dispatch_uid=f"{uid}.expiring")

@@ -9,6 +9,7 @@ from certdesk.accounts import services as accounts
 from certdesk.accounts.roles import Privilege
 from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import DomainError
+from certdesk.domains import services as domains
 from certdesk.tenancy import services as tenancy
 from certdesk.tenancy.models import Customer, Organization
 
@@ -64,6 +65,14 @@ class Command(BaseCommand):
                     surname="Bernard", password=password, credentials=[{"role": "DRAO_SSL", "orgId": depts[0].pk}],
                     privileges=DRAO_PRIVILEGES, must_change_password=False,
                 )
+                # Domains delegated for SSL: they show ACTION REQUIRED until someone validates them
+                # (DCV needs DNS or a web server the demo cannot fake).
+                domains.create_domain(actor, "univ-demo.example", description="Main domain",
+                                      delegations=[(org, ["SSL", "SMIME"])])
+                domains.create_domain(actor, "physics.univ-demo.example", description="Physics web sites",
+                                      delegations=[(depts[0], ["SSL"])])
+                domains.create_domain(actor, "*.physics.univ-demo.example", description="Physics wildcard",
+                                      delegations=[(depts[0], ["SSL"])])
                 accounts.create_admin(
                     actor, login="api-robot", email="robot@computing.univ-demo.example", forename="API",
                     surname="Robot", type="API", password=password,
@@ -74,6 +83,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready in customer '{uri}': organization '{org.name}' (VALIDATED) with departments "
-            f"{', '.join(DEPARTMENTS)}; admins rao (RAO), drao (DRAO of Physics), api-robot (Web API Use Only)."))
+            f"{', '.join(DEPARTMENTS)}; domains univ-demo.example, physics.univ-demo.example and its wildcard; "
+            "admins rao (RAO), drao (DRAO of Physics), api-robot (Web API Use Only)."))
         self.stdout.write(f"Demo admins' password: {password}")
         self.stdout.write(f"Portal: {settings.BASE_URL}/customer/{uri}/")

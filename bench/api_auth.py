@@ -14,6 +14,9 @@ import time
 
 os.environ.setdefault("CERTDESK_DATA_DIR", tempfile.mkdtemp(prefix="certdesk-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certdesk.settings")
+# Measure authentication, not the rate limiter (which would answer 429 past its limit).
+os.environ.setdefault("CERTDESK_API_RATE_LIMIT", "off")
+os.environ.setdefault("CERTDESK_API_RATE_LIMIT_IP", "off")
 
 import django  # noqa: E402
 

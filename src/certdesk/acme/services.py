@@ -34,6 +34,15 @@ class AcmeAccountNotFound(NotFound):
     code = -14
 
 
+
+def _eab_value(generate) -> str:
+    """A Key ID or HMAC key that does not start with '-': certbot would read `--eab-kid -x…` as an
+    option and fail with "expected one argument"."""
+    while True:
+        value = generate()
+        if value[0].isalnum():
+            return value
+
 def endpoints() -> list[AcmeEndpoint]:
     for name in ENDPOINTS:
         endpoint(name)
@@ -99,7 +108,8 @@ def create_account(actor: Actor, *, organization: Organization, endpoint_name: s
                        field="name")
     account = AcmeAccount.objects.create(
         customer_id=organization.customer_id, organization=organization, endpoint=server, name=name,
-        mac_id=secrets.token_urlsafe(16), mac_key=b64encode(secrets.token_bytes(48)), created_by=actor.admin,
+        mac_id=_eab_value(lambda: secrets.token_urlsafe(16)),
+        mac_key=_eab_value(lambda: b64encode(secrets.token_bytes(48))), created_by=actor.admin,
     )
     names = list(domains or [])
     if names:

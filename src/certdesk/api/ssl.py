@@ -390,13 +390,14 @@ LIST_PARAMS = [
 DATE_PARAM = OpenApiParameter("dateFormat", OpenApiTypes.STR,
                               description="ISO, ISO_HMS, EU, EU_HMS, US (default), US_HMS, UK, UK_HMS, JP, JP_HMS "
                                           "or a pattern (yyyy-MM-dd)")
+ARRAY_OF_OBJECTS = OpenApiResponse({"type": "array", "items": {"type": "object"}})
 DETAIL = OpenApiResponse(OpenApiTypes.OBJECT, description="Certificate details; unset values are omitted")
 
 
 class SslTypesView(SslView):
     @extend_schema(tags=[TAG], summary="Certificate types (profiles) that may be requested",
                    parameters=[OpenApiParameter("organizationId", OpenApiTypes.INT)],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: ARRAY_OF_OBJECTS})
     def get(self, request, version=None):
         actor = self.actor(request)
         org_id = query_text(request, "organizationId")
@@ -408,14 +409,14 @@ class SslTypesView(SslView):
 
 class SslCustomFieldsView(SslView):
     @extend_schema(tags=[TAG], summary="Custom fields of SSL certificates (none in certdesk)",
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: ARRAY_OF_OBJECTS})
     def get(self, request, version=None):
         return Response([])
 
 
 class SslListView(SslView):
     @extend_schema(tags=[TAG], summary="List the SSL certificates in the caller's scope", parameters=LIST_PARAMS,
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: ARRAY_OF_OBJECTS})
     def get(self, request, version=None):
         qs = filtered_certificates(request).select_related(None).only("pk", "common_name", "subject_alt_names", "serial_hex")
         return list_response(request, qs, list_item)

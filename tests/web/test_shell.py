@@ -217,3 +217,17 @@ def test_about_lists_the_certificate_authorities_with_downloads(mrao_client, aut
     # the public downloads need no login
     mrao_client.post("/logout/")
     assert mrao_client.get(reverse("ca:download-pem", kwargs={"slug": "rsa-root"})).status_code == 200
+
+
+def test_mrao_lets_raos_create_raos_from_settings(client, mrao, rao_univ, customer):
+    from certdesk.tenancy.models import Customer
+
+    client.force_login(mrao)
+    page = client.get("/settings/")
+    assert b"rao_can_create_rao" in page.content
+    client.post("/settings/", {"rao_can_create_rao": "on"})
+    assert Customer.objects.get(pk=customer.pk).rao_can_create_rao
+    client.force_login(rao_univ)
+    assert b"rao_can_create_rao" not in client.get("/settings/").content
+    assert client.post("/settings/", {}).status_code == 403
+    assert Customer.objects.get(pk=customer.pk).rao_can_create_rao

@@ -15,7 +15,7 @@ from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput, PermissionDenied
 
 from .errors import DuplicateOrganization, OrganizationRefused
-from .models import CertType, Organization, OrganizationValidation
+from .models import CertType, Customer, Organization, OrganizationValidation
 from .states import ValidationLevel, ValidationRequestStatus, ValidationStatus, check
 
 # Fields any editor may set, with how they are cleaned.
@@ -288,3 +288,20 @@ def reject_validation(actor: Actor, validation: OrganizationValidation, *, reaso
     audit.record(actor, "organization.validation_rejected", org, validation_id=validation.pk, reason=reason,
                  status=[ValidationStatus.PENDING, ValidationStatus.NOT_VALIDATED])
     return validation
+
+
+@transaction.atomic
+def update_customer_settings(actor: Actor, *, rao_can_create_rao: bool) -> Customer:
+    """Customer-wide settings (MRAO only): whether RAOs may create other RAOs of their organization."""
+    if not policy.is_mrao(actor) and actor.admin is not None:
+        raise PermissionDenied("Only an MRAO can change the customer's settings.")
+    if not isinstance(rao_can_create_rao, bool):
+        raise InvalidInput("rao_can_create_rao must be true or false.", field="rao_can_create_rao")
+    customer = Customer.objects.select_for_update().get(pk=actor.customer.pk)
+    if customer.rao_can_create_rao != rao_can_create_rao:
+        before = customer.rao_can_create_rao
+        customer.rao_can_create_rao = rao_can_create_rao
+        customer.save(update_fields=["rao_can_create_rao"])
+        audit.record(actor, "customer.settings_changed", customer,
+                     changes={"rao_can_create_rao": [before, rao_can_create_rao]})
+    return customer

@@ -4,11 +4,13 @@ from __future__ import annotations
 import importlib.metadata
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from certdesk.accounts import policy
+from certdesk.tenancy import services as tenancy
 from certdesk.tenancy.queries import visible_organizations
 
 from .base import portal_view
@@ -64,7 +66,15 @@ def unavailable(request: HttpRequest, actor, section: str) -> HttpResponse:
 
 @portal_view
 def settings_index(request: HttpRequest, actor) -> HttpResponse:
-    return render(request, "web/portal/settings.html", {})
+    """Settings; an MRAO also sets the customer-wide options here (POST)."""
+    is_mrao = policy.is_mrao(actor)
+    if request.method == "POST":
+        if not is_mrao:
+            return render(request, "web/portal/settings.html", {"is_mrao": False}, status=403)
+        tenancy.update_customer_settings(actor, rao_can_create_rao=request.POST.get("rao_can_create_rao") == "on")
+        messages.success(request, _("Customer settings saved."))
+        return redirect("web:settings")
+    return render(request, "web/portal/settings.html", {"is_mrao": is_mrao, "customer": actor.customer})
 
 
 def _download(name: str, slug: str) -> str:

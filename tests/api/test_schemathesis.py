@@ -76,7 +76,22 @@ def _restore(mrao_pk: int, password_hash: str) -> None:
         password=password_hash, must_change_password=False, is_active=True)
 
 
-def test_every_operation_answers_as_documented(world):
+@pytest.fixture
+def _keep_the_test_connection():
+    """Schemathesis calls the real WSGI handler, whose request signals close "old" connections; on
+    PostgreSQL that closes the test's own connection (inside its transaction). Django's test client
+    disconnects them the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_every_operation_answers_as_documented(world, _keep_the_test_connection):
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
     mrao = world["mrao"]

@@ -237,9 +237,9 @@ def _request(actor: Actor, *, organization: Organization, profile: Profile, csr_
                      f"{parsed.key_param}", renewal_of=getattr(renewal_of, "pk", None),
                      replaces=getattr(replaces, "pk", None), auto_approved=auto)
         if auto:
-            signals.send_on_commit(signals.approved, cert, approver_id=getattr(actor.admin, "pk", None))
+            signals.send_in_transaction(signals.approved, cert, approver_id=getattr(actor.admin, "pk", None))
         else:
-            signals.send_on_commit(signals.awaiting_approval, cert)
+            signals.send_in_transaction(signals.awaiting_approval, cert)
     if auto:
         return _issue(cert, actor)
     return cert
@@ -270,7 +270,7 @@ def approve(actor: Actor, cert: Certificate, *, message: str = "") -> Certificat
         _event(locked, actor, "approved", old=old, new=Status.APPLIED, message=message, at=now)
         audit.record(actor, "certificate.approved", locked, customer=locked.customer, status=[old, Status.APPLIED],
                      message=message)
-        signals.send_on_commit(signals.approved, locked, approver_id=getattr(actor.admin, "pk", None))
+        signals.send_in_transaction(signals.approved, locked, approver_id=getattr(actor.admin, "pk", None))
     return _issue(locked, actor)
 
 
@@ -287,7 +287,7 @@ def decline(actor: Actor, cert: Certificate, reason: str) -> Certificate:
         _event(locked, actor, "declined", old=old, new=Status.DECLINED, message=reason, at=now)
         audit.record(actor, "certificate.declined", locked, customer=locked.customer,
                      status=[old, Status.DECLINED], reason=reason)
-        signals.send_on_commit(signals.declined, locked, reason=reason)
+        signals.send_in_transaction(signals.declined, locked, reason=reason)
     return locked
 
 
@@ -302,7 +302,7 @@ def _fail(actor: Actor, cert: Certificate, reason: str) -> Certificate:
     _event(cert, actor, "issuance failed", old=old, new=Status.INVALID, message=reason)
     audit.record(actor, "certificate.issuance_failed", cert, customer=cert.customer, status=[old, Status.INVALID],
                  reason=reason[:1024])
-    signals.send_on_commit(signals.issuance_failed, cert, reason=cert.reason)
+    signals.send_in_transaction(signals.issuance_failed, cert, reason=cert.reason)
     return cert
 
 
@@ -376,7 +376,7 @@ def _issue(cert: Certificate, actor: Actor) -> Certificate:
                      ca=locked.ca.slug if locked.ca_id else None, serial=locked.serial_hex,
                      not_before=locked.not_before, not_after=locked.not_after,
                      linted=bool(settings.LINT_BEFORE_SIGNING and not profile.validation_only))
-        signals.send_on_commit(signals.issued, locked, ca_id=locked.ca_id, serial_hex=locked.serial_hex)
+        signals.send_in_transaction(signals.issued, locked, ca_id=locked.ca_id, serial_hex=locked.serial_hex)
         if locked.replaces_id:
             _supersede(actor, locked.replaces_id, locked, now)
     return locked
@@ -397,7 +397,7 @@ def _supersede(actor: Actor, old_id: int, new: Certificate, now: datetime) -> No
            message=f"replaced by certificate {new.pk}; revoked (superseded)")
     audit.record(actor, "certificate.replaced", old_cert, customer=old_cert.customer,
                  status=[before, Status.REPLACED], replaced_by=new.pk, reason_code=SUPERSEDED)
-    signals.send_on_commit(signals.replaced, old_cert, ca_id=old_cert.ca_id, serial_hex=old_cert.serial_hex,
+    signals.send_in_transaction(signals.replaced, old_cert, ca_id=old_cert.ca_id, serial_hex=old_cert.serial_hex,
                            crl_shard=old_cert.crl_shard, replaced_by_id=new.pk)
 
 
@@ -430,7 +430,7 @@ def revoke(actor: Actor, cert: Certificate, reason_code: int | None = 0, *, reas
                message=f"{REVOCATION_REASONS[code]}" + (f": {reason}" if reason else ""))
         audit.record(actor, "certificate.revoked", locked, customer=locked.customer, status=[old, Status.REVOKED],
                      reason_code=code, reason=reason, serial=locked.serial_hex)
-        signals.send_on_commit(signals.revoked, locked, ca_id=locked.ca_id, serial_hex=locked.serial_hex,
+        signals.send_in_transaction(signals.revoked, locked, ca_id=locked.ca_id, serial_hex=locked.serial_hex,
                                crl_shard=locked.crl_shard, reason_code=code)
     return locked
 

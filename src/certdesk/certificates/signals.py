@@ -1,7 +1,7 @@
 """Certificate events, for notifications, OCSP pre-signing, CRL refresh and webhooks to react to
 (seed 000's notification types). Never used for audit.
 
-Each is sent inside the transaction that caused it (`send_on_commit` → core.events.emit: each
+Each is sent inside the transaction that caused it (`send_in_transaction` → core.events.emit: each
 receiver in its own savepoint), so notification rows commit with the change; anything external
 (mail, webhooks, CRL publication) is queued by the receivers for after commit. With
 `sender=Certificate` and the keyword arguments `certificate_id`, `customer_id`,
@@ -36,8 +36,8 @@ expiring = Signal()
 expired = Signal()
 
 
-def send_on_commit(signal: Signal, cert, **kwargs) -> None:
-    """Kept name: receivers run in the change's transaction; a failing one never undoes the change."""
+def send_in_transaction(signal: Signal, cert, **kwargs) -> None:
+    """Run the receivers now, in the change's transaction; a failing one never undoes the change."""
     from .models import Certificate
 
     payload = {

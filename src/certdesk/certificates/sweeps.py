@@ -49,7 +49,7 @@ def expire_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
                 _event(cert, actor, "expired", old=old, new=Status.EXPIRED, at=now)
                 audit.record(actor, "certificate.expired", cert, customer=cert.customer,
                              status=[old, Status.EXPIRED])
-                signals.send_on_commit(signals.expired, cert, not_after=cert.not_after)
+                signals.send_in_transaction(signals.expired, cert, not_after=cert.not_after)
                 count += 1
     return count
 
@@ -73,7 +73,7 @@ def expiring_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
                     continue
                 cert.expiry_notice_days = notice
                 cert.save(update_fields=["expiry_notice_days"])
-                signals.send_on_commit(signals.expiring, cert, days=notice, not_after=cert.not_after)
+                signals.send_in_transaction(signals.expiring, cert, days=notice, not_after=cert.not_after)
                 sent += 1
     return sent
 
@@ -102,6 +102,6 @@ def auto_renew_due(*, now: datetime | None = None, limit: int = 100) -> dict[str
             if error:
                 _event(locked, actor, "auto-renewal failed", message=error, at=now)
                 audit.record(actor, "certificate.auto_renewal_failed", locked, customer=locked.customer, reason=error)
-                signals.send_on_commit(signals.auto_renewal_failed, locked, reason=error)
+                signals.send_in_transaction(signals.auto_renewal_failed, locked, reason=error)
         result["failed" if error else "renewed"] += 1
     return result

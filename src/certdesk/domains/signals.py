@@ -1,6 +1,6 @@
 """Domain events, for the notifications issue to turn into emails (seed 000's notification types).
 
-Each is sent inside the transaction that caused it (`send_on_commit` → core.events.emit), so the
+Each is sent inside the transaction that caused it (`send_in_transaction` → core.events.emit), so the
 notifications it produces commit with the change; sending them is the worker's, after commit. With
 `sender=Domain` and keyword arguments:
 
@@ -27,8 +27,8 @@ dcv_expiring = Signal()
 dcv_expired = Signal()
 
 
-def send_on_commit(signal: Signal, **kwargs) -> None:
-    """Kept name: receivers now run in the change's transaction, each in its own savepoint."""
+def send_in_transaction(signal: Signal, **kwargs) -> None:
+    """Run the receivers now, in the change's transaction, each in its own savepoint."""
     from .models import Domain
 
     events.emit(signal, Domain, **kwargs)

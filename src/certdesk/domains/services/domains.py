@@ -86,15 +86,15 @@ def _delegation_events(delegation: Delegation) -> None:
     kwargs = dict(domain_id=delegation.domain_id, organization_id=delegation.organization_id,
                   delegation_id=delegation.pk, customer_id=delegation.domain.customer_id)
     if delegation.is_active:
-        signals.send_on_commit(signals.delegation_approved, **kwargs)
+        signals.send_in_transaction(signals.delegation_approved, **kwargs)
     else:
-        signals.send_on_commit(signals.delegation_requested, **kwargs)
+        signals.send_in_transaction(signals.delegation_requested, **kwargs)
 
 
 def _maybe_dcv_needed(domain: Domain) -> None:
     state = queries.dcv_status_for(domain)
     if state.delegated and state.status != DcvStatus.VALIDATED:
-        signals.send_on_commit(signals.dcv_needed, domain_id=domain.pk, customer_id=domain.customer_id)
+        signals.send_in_transaction(signals.dcv_needed, domain_id=domain.pk, customer_id=domain.customer_id)
 
 
 def _delegation_row(d: Delegation) -> dict:

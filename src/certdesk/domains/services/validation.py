@@ -241,7 +241,7 @@ def _mark_submitted(actor: Actor, domain: Domain, method, email, *, send: bool =
     if first:
         audit.record(actor, "dcv.submitted", domain, order_id=order.pk, method=order.method, email=order.email,
                      status=[OrderStatus.AWAITING_SUBMISSION, OrderStatus.SUBMITTED])
-        signals.send_on_commit(signals.dcv_submitted, domain_id=domain.pk, order_id=order.pk, method=order.method,
+        signals.send_in_transaction(signals.dcv_submitted, domain_id=domain.pk, order_id=order.pk, method=order.method,
                                customer_id=domain.customer_id)
     if order.method == DcvMethod.EMAIL and send:
         order.domain = domain
@@ -364,7 +364,7 @@ def _validate(actor: Actor, order: DcvOrder, domain: Domain, now: datetime, reas
                                "modified"])
     audit.record(actor, "dcv.validated", domain, order_id=order.pk, method=order.method, expires=expires,
                  validity_days=days, dcv_status=[before, DcvStatus.VALIDATED], evidence=reason)
-    signals.send_on_commit(signals.dcv_validated, domain_id=domain.pk, order_id=order.pk, method=order.method,
+    signals.send_in_transaction(signals.dcv_validated, domain_id=domain.pk, order_id=order.pk, method=order.method,
                            expires=expires, customer_id=domain.customer_id)
 
 
@@ -513,7 +513,7 @@ def expire_sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, 
                 domain.save(update_fields=["dcv_status", "modified"])
                 audit.record(system_actor(domain.customer), "dcv.expired", domain, expires=domain.dcv_expires,
                              dcv_status=[DcvStatus.VALIDATED, DcvStatus.EXPIRED])
-                signals.send_on_commit(signals.dcv_expired, domain_id=domain.pk, customer_id=domain.customer_id)
+                signals.send_in_transaction(signals.dcv_expired, domain_id=domain.pk, customer_id=domain.customer_id)
                 counts["expired"] += 1
     horizon = now + timedelta(days=max(REVALIDATION_WINDOW_DAYS, *EXPIRY_NOTICE_DAYS))
     for domain in (Domain.objects.filter(dcv_status=DcvStatus.VALIDATED, dcv_expires__gt=now,
@@ -541,7 +541,7 @@ def _notice(domain: Domain, now: datetime) -> int:
             dcv_notice_days__lte=days).update(dcv_notice_days=days)
         if not updated:
             return 0
-        signals.send_on_commit(signals.dcv_expiring, domain_id=domain.pk, days=days, expires=domain.dcv_expires,
+        signals.send_in_transaction(signals.dcv_expiring, domain_id=domain.pk, days=days, expires=domain.dcv_expires,
                                customer_id=domain.customer_id)
     return 1
 

@@ -26,6 +26,12 @@ urlpatterns = [
     path("persons/", pages.unavailable, _unavailable("persons"), name="person-list"),
     path("reports/", notifications.report_index, name="report-list"),
     path("reports/notifications/", notifications.notification_log, name="report-notifications"),
+    # Placeholders until their pages land (issue 8: reports; issues 4/5: enrollments)
+    path("reports/certificates/", pages.unavailable, _unavailable("reports"), name="report-certificates"),
+    path("reports/domains/", pages.unavailable, _unavailable("reports"), name="report-domains"),
+    path("reports/activity/", pages.unavailable, _unavailable("reports"), name="report-activity"),
+    path("enrollments/acme/", pages.unavailable, _unavailable("enrollments"), name="enrollment-acme-list"),
+    path("enrollments/web-forms/", pages.unavailable, _unavailable("enrollments"), name="enrollment-webform-list"),
     path("enrollments/", pages.unavailable, _unavailable("enrollments"), name="enrollment-list"),
     path("integrations/", pages.unavailable, _unavailable("integrations"), name="integration-list"),
     path("about/", pages.about, name="about"),

@@ -233,6 +233,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 CA_DIR = DATA_DIR / "ca"
 CA_PASSPHRASE = os.environ.get("CERTDESK_CA_PASSPHRASE", "").strip()
 CA_NAME_PREFIX = env_str("CERTDESK_CA_NAME", "certdesk")
+# ISO 3166 two-letter country put in the CA subjects (C=); empty = none (fine for a private PKI).
+CA_COUNTRY = env_str("CERTDESK_CA_COUNTRY", "").upper()
+if CA_COUNTRY and (len(CA_COUNTRY) != 2 or not CA_COUNTRY.isalpha()):
+    raise ValueError("CERTDESK_CA_COUNTRY must be a two-letter ISO 3166 country code, e.g. FR or GB")
 
 # Organization validation (the OV anchor) lasts this long before it must be redone.
 ORG_VALIDATION_DAYS = env_int("CERTDESK_ORG_VALIDATION_DAYS", 365)

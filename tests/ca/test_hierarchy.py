@@ -239,3 +239,17 @@ def test_random_serial_is_20_positive_octets():
     for _ in range(50):
         serial = hierarchy.random_serial()
         assert len(serial.to_bytes(20, "big")) == 20 and serial >> 158 == 1
+
+
+def test_ca_subjects_carry_the_configured_country(settings):
+    from cryptography.x509.oid import NameOID
+
+    from certdesk.ca import hierarchy
+
+    spec = hierarchy.specs()[0]
+    settings.CA_COUNTRY = ""
+    assert not hierarchy.subject_name(spec).get_attributes_for_oid(NameOID.COUNTRY_NAME)
+    settings.CA_COUNTRY = "FR"
+    name = hierarchy.subject_name(spec)
+    assert [a.oid for a in name] == [NameOID.COUNTRY_NAME, NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME]
+    assert name.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value == "FR"

@@ -268,3 +268,21 @@ def test_every_change_is_audited_and_the_chain_verifies(issued, rao, rao2, csr):
             "certificate.revoked"} <= actions
     result = audit.verify()
     assert result.ok, result.problems
+
+
+# ---------------------------------------------------------------------------
+# A domain that live certificates use cannot be deleted (SCM -740)
+
+
+def test_a_domain_with_live_certificates_cannot_be_deleted(issued, rao, mrao_actor, customer):
+    from certdesk.domains.errors import CertificatesExist
+    from certdesk.domains.services import delete_domain
+
+    domain = Domain.objects.get(customer=customer, name="example.org")
+    with pytest.raises(CertificatesExist) as refused:
+        delete_domain(mrao_actor, domain)
+    assert refused.value.code == -740 and "example.org" in str(refused.value)
+    assert Domain.objects.filter(pk=domain.pk).exists()
+    services.revoke(rao, issued, 4)
+    delete_domain(mrao_actor, domain)  # nothing live any more
+    assert not Domain.objects.filter(pk=domain.pk).exists()

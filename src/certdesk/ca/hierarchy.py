@@ -138,7 +138,10 @@ def add_years(moment: datetime, years: int) -> datetime:
 
 
 def subject_name(spec: AuthoritySpec) -> x509.Name:
-    return x509.Name([
+    """C (when CERTDESK_CA_COUNTRY is set, as the Baseline Requirements want for CA subjects), O, CN."""
+    country = getattr(settings, "CA_COUNTRY", "")
+    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, country)] if country else []
+    return x509.Name(attributes + [
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, name_prefix()),
         x509.NameAttribute(NameOID.COMMON_NAME, spec.name),
     ])

@@ -47,6 +47,11 @@ class NotDelegated(DomainRefused):
     code = -704
 
 
+class CertificatesExist(DomainRefused):
+    """The domain still covers live certificates (requested, being issued or issued)."""
+    code = -740
+
+
 class DomainInactive(DomainRefused):
     code = -715
 

@@ -387,3 +387,20 @@ __all__ = [
     "name_matches",
     "is_name_authorized", "check_names", "unauthorized_names", "covering_domain_names",
 ]
+
+
+LIVE_CERTIFICATE_STATUSES = ("REQUESTED", "APPLIED", "ISSUED")
+
+
+def live_certificate_count(domain: Domain) -> int:
+    """How many requested, in-issuance or issued certificates of the domain's customer carry a name the
+    domain covers (the name itself, a subdomain or a wildcard under it). Read by name because a
+    certificate keeps its names, not links to domains; the certificates app is looked up lazily as
+    it depends on this one."""
+    from django.apps import apps
+
+    certificate = apps.get_model("certificates", "Certificate")
+    base = domain.name[2:] if domain.name.startswith("*.") else domain.name
+    covered = Q(names_index__contains=f",{base},") | Q(names_index__contains=f".{base},")
+    return certificate.objects.filter(customer_id=domain.customer_id, status__in=LIVE_CERTIFICATE_STATUSES).filter(
+        covered).count()

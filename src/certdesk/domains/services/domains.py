@@ -17,7 +17,7 @@ from certdesk.core.errors import InvalidInput, RequiredField
 from certdesk.tenancy.models import CertType, Organization
 
 from .. import names, queries, signals
-from ..errors import DelegationNotFound, DomainExists, DomainRefused
+from ..errors import CertificatesExist, DelegationNotFound, DomainExists, DomainRefused
 from ..models import Delegation, Domain
 from ..states import DcvStatus, DelegationStatus, DomainState, check_delegation
 
@@ -197,6 +197,11 @@ def delete_domain(actor: Actor, domain: Domain) -> None:
     """Only an MRAO deletes a domain (seed 000); its delegations and DCV history go with it."""
     domain = lock_domain(domain)
     policy.require(actor, Perm.DELETE_DOMAIN, domain)
+    live = queries.live_certificate_count(domain)
+    if live:
+        raise CertificatesExist(
+            f"The domain {domain.name} cannot be deleted: {live} requested or issued certificate(s) use it. "
+            "Revoke them or let them expire first.")
     delegations = [_delegation_row(d) for d in domain.delegations.all()]
     audit.record(actor, "domain.deleted", domain, before=audit.snapshot(domain, AUDITED), delegations=delegations,
                  dcv_status=domain.dcv_status, dcv_expires=domain.dcv_expires)

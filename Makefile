@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test test-postgres install install-test serve setup demo clean lint
+.PHONY: run test test-postgres install install-test browser serve setup demo clean lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,23 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test browser
+
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright (never a downloaded
+# browser build; the emoji font draws the bell in screenshots). Installed with apt-get when missing and possible (root, or password-less
+# sudo); otherwise those tests skip and say why.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null) \
+	  || echo "note: apt-get could not install chromium: the browser tests (tests/e2e) will be skipped"; \
+	elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  (sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null) \
+	  || echo "note: apt-get could not install chromium: the browser tests (tests/e2e) will be skipped"; \
+	else \
+	  echo "note: /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get):"; \
+	  echo "      the browser tests (tests/e2e) will be skipped. Install Debian's chromium package to run them."; \
+	fi
 
 setup: install
 	$(BIN)/certdesk migrate --noinput

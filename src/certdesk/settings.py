@@ -116,9 +116,11 @@ INSTALLED_APPS = [
     "certdesk.ca",
     "certdesk.certificates",
     "certdesk.acme",
+    "certdesk.enrollment",
     "certdesk.api",
     "certdesk.web",
     "certdesk.notifications",
+    "certdesk.reports",
 ]
 
 MIDDLEWARE = [
@@ -177,12 +179,23 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 # the backend takes the customer into account.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
-SESSION_COOKIE_AGE = env_int("CERTDESK_SESSION_TIMEOUT", 3600)
+# Portal session idle timeout in minutes (issue 8), sliding: every request restarts it. The
+# middleware enforces it on the server (an expired session goes back to the login page with
+# ?next=); the cookie lasts as long, so the browser forgets it too.
+SESSION_TIMEOUT_MINUTES = max(env_int("CERTDESK_SESSION_TIMEOUT", 30), 1)
+SESSION_COOKIE_AGE = SESSION_TIMEOUT_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over TLS (directly or behind a TLS-terminating proxy): cookies only travel over https.
+TLS = env_bool("CERTDESK_TLS", BASE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = TLS
+CSRF_COOKIE_SECURE = TLS
+LANGUAGE_COOKIE_SECURE = TLS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The portal's JavaScript takes the CSRF token from the page (hx-headers), never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

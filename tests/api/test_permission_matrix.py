@@ -25,7 +25,8 @@ scope), the object being `shows=` (a placeholder name). Placeholders: {univ} {ph
 {token} (the drao's own API token) {notification} (Physics'); with `pki_row` (certificates and
 ACME, built only for the rows that need them): {cert} (issued, of Physics) {request} (awaiting
 approval, of Physics) {serial} {renew_id} {csr} {multi} (the OV Multi-Domain profile) {acme}
-(Physics' ACME account) {acme_client}.
+(Physics' ACME account) {acme_client} {imported} (a certificate of Physics signed elsewhere, imported)
+{foreign} (the PEM of another, not imported).
 """
 from __future__ import annotations
 
@@ -198,8 +199,9 @@ ROWS = [
     row("POST", "report-notification-log", "report/v1/notification-log", "200 200 200 200 200 200", {}),
     # SSL certificates: Lyon, Physics and Chemistry have their Web API enabled for SSL, Nantes and
     # jisc's organization do not (so their admins are refused at once, 403). Changing details needs
-    # sslManage (neither the RAO nor the DRAO here has it); approving, declining and revoking need an
-    # SSL role on the certificate's organization or department (certdesk has no sslApprove/sslRevoke).
+    # sslManage (neither the RAO nor the DRAO here has it); approving and declining need sslApprove,
+    # which MRAO and RAO SSL carry with their role and the DRAO here was not granted; revoking needs an
+    # SSL role on the certificate's organization or department (certdesk has no sslRevoke).
     pki_row("GET", "ssl-types", "ssl/v1/types", "200 200 200 200 403 403"),
     pki_row("GET", "ssl-custom-fields", "ssl/v1/customFields", "200 200 200 200 403 403"),
     pki_row("GET", "ssl-list", "ssl/v1", "200+ 200+ 200+ 200- 403 403", shows="cert"),
@@ -209,8 +211,8 @@ ROWS = [
     pki_row("GET", "ssl-detail", "ssl/v1/{cert}", "200 200 200 404 403 403"),
     pki_row("GET", "ssl-collect", "ssl/v1/collect/{cert}", "200 200 200 404 403 403"),
     pki_row("GET", "ssl-collect-format", "ssl/v1/collect/{cert}/x509CO", "200 200 200 404 403 403"),
-    pki_row("POST", "ssl-approve", "ssl/v1/approve/{request}", "204 204 204 404 403 403", {"message": "ok"}),
-    pki_row("POST", "ssl-decline", "ssl/v1/decline/{request}", "204 204 204 404 403 403", {"message": "no"}),
+    pki_row("POST", "ssl-approve", "ssl/v1/approve/{request}", "204 204 403 404 403 403", {"message": "ok"}),
+    pki_row("POST", "ssl-decline", "ssl/v1/decline/{request}", "204 204 403 404 403 403", {"message": "no"}),
     pki_row("POST", "ssl-revoke", "ssl/v1/revoke/{cert}", "204 204 204 404 403 403", {"reason": "matrix"}),
     pki_row("POST", "ssl-revoke-serial", "ssl/v1/revoke/serial/{serial}", "204 204 204 404 403 403",
             {"reason": "matrix"}),
@@ -218,6 +220,12 @@ ROWS = [
     pki_row("POST", "ssl-renew", "ssl/v1/renew/{renew_id}", "204 204 204 404 403 403"),
     pki_row("POST", "ssl-replace", "ssl/v1/replace/{cert}", "204 204 204 404 403 403",
             {"csr": "{csr}", "reason": "rekey", "commonName": "host.physics.example.org"}),
+    # Certificates signed elsewhere ({imported}: one of Physics'; {foreign}: another, not yet imported)
+    pki_row("POST", "ssl-import", "ssl/v2/import", "200 200 200 400 403 403",
+            [{"orgID": "{physics}", "cert": "{foreign}"}]),
+    pki_row("DELETE", "ssl-detail", "ssl/v1/{imported}", "204 204 204 404 403 403"),
+    pki_row("POST", "ssl-revoke-manual", "ssl/v1/revoke/manual", "204 204 204 404 403 403",
+            {"certId": "{imported}", "reasonCode": 1}),
     pki_row("POST", "report-ssl-certificates", "report/v1/ssl-certificates", "200 200 200 200 403 403", {}),
     # ACME accounts ({acme}: Physics', with *.physics.example.org bound and one client)
     pki_row("GET", "acme-server-list", "acme/v1/server", "200 200 200 200 200 200"),
@@ -409,9 +417,15 @@ def pki(settings, monkeypatch, ca_keys, world, ssl, csr, mrao, rao_univ, drao_ph
     account = acme.create_account(actor_for(mrao), organization=physics, endpoint_name="OV", name="physics",
                                   domains=["*.physics.example.org"])
     client = AcmeClient.objects.create(account=account, jwk={"kty": "EC"}, thumbprint="matrix-thumbprint")
+    from certdesk.certificates import imports
+    from tests.api.test_ssl_import import foreign_certificate
+
+    legacy = imports.import_certificate(actor_for(mrao), organization=physics,
+                                        certificate_text=foreign_certificate("legacy.physics.example.org"))
     return {"cert": issued.pk, "request": requested.pk, "serial": f"{int(issued.serial_hex, 16):X}",
             "renew_id": renew_id(issued), "csr": csr("host.physics.example.org", key="rsa2048b"),
-            "multi": multi.pk, "acme": account.pk, "acme_client": client.pk}
+            "multi": multi.pk, "acme": account.pk, "acme_client": client.pk, "imported": legacy.pk,
+            "foreign": foreign_certificate("new.physics.example.org")}
 
 
 # ---------------------------------------------------------------------------

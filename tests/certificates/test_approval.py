@@ -152,3 +152,78 @@ def test_two_admins_approving_at_once_make_one_certificate(ssl, univ, rao2, rao,
     assert cert.status == Status.ISSUED and cert.der
     assert Certificate.objects.exclude(serial_hex="").count() == 1
     assert cert.events.filter(action="issued").count() == 1 and cert.events.filter(action="approved").count() == 1
+
+
+# ---------------------------------------------------------------------------
+# The approval privilege (sslApprove, issue 6): MRAO and RAO SSL carry it with their role, a DRAO
+# SSL needs it granted; "SSL auto approve" alone approves nothing but the admin's own new requests.
+
+
+def _drao(mrao_actor, physics, login, privileges):
+    from certdesk.accounts import services as accounts
+
+    from ..conftest import PASSWORD
+
+    return actor_for(accounts.create_admin(
+        mrao_actor, login=login, email=f"{login}@physics.univ-lyon.example", forename="D", surname="Rao",
+        password=PASSWORD, credentials=[{"role": "DRAO_SSL", "orgId": physics.pk}], privileges=privileges,
+        must_change_password=False))
+
+
+def test_drao_without_ssl_approve_cannot_approve_nor_decline(ssl, physics, drao, mrao_actor, csr):
+    robot = _drao(mrao_actor, physics, "robot_auto", ["autoApproveCertificates"])
+    cert = _request(drao, physics, ssl["profiles"]["OV SSL"], csr("lab.physics.example.org"))
+    for who in (drao, robot):  # the requester itself, and a robot with SSL auto approve
+        with pytest.raises(PermissionDenied) as info:
+            services.approve(who, cert)
+        assert info.value.status == 403 and "sslApprove" in info.value.message
+        with pytest.raises(PermissionDenied):
+            services.decline(who, cert, "no")
+    cert.refresh_from_db()
+    assert cert.status == Status.REQUESTED and cert.approver is None
+    # Its own requests are still auto-approved (autoApproveCertificates), EV never.
+    own = _request(robot, physics, ssl["profiles"]["OV SSL"], csr("www.physics.example.org"))
+    assert own.status == Status.ISSUED
+
+
+def test_drao_granted_ssl_approve_approves_in_its_department(ssl, physics, chemistry, drao, mrao_actor, csr):
+    approver = _drao(mrao_actor, physics, "drao_approver", ["sslApprove"])
+    cert = _request(drao, physics, ssl["profiles"]["OV SSL"], csr("lab.physics.example.org"))
+    assert services.approve(approver, cert).status == Status.ISSUED
+    other = _request(mrao_actor, chemistry, ssl["profiles"]["OV SSL"], csr("lab.chemistry.example.org"),
+                     auto_approve=False)
+    with pytest.raises(NotFound):  # out of its department: like missing
+        services.approve(approver, other)
+
+
+def test_rao_ssl_and_mrao_approve_by_role(ssl, univ, physics, drao, rao2, mrao_actor, csr):
+    from certdesk.accounts import policy
+    from certdesk.accounts.models import Admin
+
+    assert "sslApprove" not in Admin.objects.get(pk=rao2.admin.pk).privileges
+    first = _request(drao, physics, ssl["profiles"]["OV SSL"], csr("a.physics.example.org"))
+    second = _request(drao, physics, ssl["profiles"]["OV SSL"], csr("b.physics.example.org"))
+    assert policy.can(rao2, policy.Perm.APPROVE_SSL, first)
+    assert services.approve(rao2, first).status == Status.ISSUED
+    assert services.decline(mrao_actor, second, "duplicate").status == Status.DECLINED
+
+
+def test_rao_grants_ssl_approve_to_a_drao(univ, physics, rao):
+    from certdesk.accounts import services as accounts
+    from certdesk.accounts.errors import PrivilegeRefused
+    from certdesk.accounts.roles import PRIVILEGES_BY_ROLE, Privilege, Role
+
+    from ..conftest import PASSWORD
+
+    assert Privilege.SSL_APPROVE in PRIVILEGES_BY_ROLE[Role.DRAO_SSL]
+    assert Privilege.SSL_APPROVE not in PRIVILEGES_BY_ROLE[Role.DRAO_SMIME]
+    granted = accounts.create_admin(
+        rao, login="drao_granted", email="granted@physics.univ-lyon.example", forename="G", surname="Ranted",
+        password=PASSWORD, credentials=[{"role": "DRAO_SSL", "orgId": physics.pk}], privileges=["sslApprove"])
+    assert granted.privileges == ["sslApprove"]
+    # ... but not a privilege its role does not carry and it does not hold.
+    with pytest.raises(PrivilegeRefused):
+        accounts.create_admin(
+            rao, login="drao_auto", email="auto@physics.univ-lyon.example", forename="A", surname="Uto",
+            password=PASSWORD, credentials=[{"role": "DRAO_SSL", "orgId": physics.pk}],
+            privileges=["sslManage"])

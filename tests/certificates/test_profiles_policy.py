@@ -84,8 +84,12 @@ def test_ssl_permissions(ssl, univ, physics, chemistry, rao, rao2, drao, drao_ch
     cert = services.request_ssl(drao, organization=physics, profile=ssl["profiles"]["OV SSL"],
                                 csr_pem=csr("lab.physics.example.org"), term=365)
     for actor in (mrao_actor, rao, rao2, drao):
-        for perm in (Perm.VIEW_SSL, Perm.APPROVE_SSL, Perm.DECLINE_SSL, Perm.REVOKE_SSL, Perm.RENEW_SSL):
+        for perm in (Perm.VIEW_SSL, Perm.REVOKE_SSL, Perm.RENEW_SSL):
             assert policy.can(actor, perm, cert), (actor.label, perm)
+    # approving needs sslApprove: MRAO and RAO SSL carry it, a DRAO only when granted (issue 6)
+    for actor in (mrao_actor, rao, rao2):
+        assert policy.can(actor, Perm.APPROVE_SSL, cert) and policy.can(actor, Perm.DECLINE_SSL, cert)
+    assert not policy.can(drao, Perm.APPROVE_SSL, cert) and not policy.can(drao, Perm.DECLINE_SSL, cert)
     assert policy.can(mrao_actor, Perm.EDIT_SSL, cert) and not policy.can(rao2, Perm.EDIT_SSL, cert)
     for outsider in (actor_for(drao_chemistry), actor_for(rao_other), actor_for(other_mrao)):
         with pytest.raises(NotFound):

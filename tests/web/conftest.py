@@ -80,7 +80,8 @@ class PageParser(HTMLParser):
             if name.lower().startswith("hx-on"):
                 self.event_attributes.append(f"<{tag} {name}>")
         if tag == "script":
-            if not attrs.get("src"):
+            # A JSON data block (json_script) is never run, so the CSP does not concern it.
+            if not attrs.get("src") and attrs.get("type") != "application/json":
                 self.inline_scripts += 1
         if tag == "label":
             self.label_depth += 1

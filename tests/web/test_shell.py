@@ -20,7 +20,7 @@ MENU_EN = ["Dashboard", "Certificates", "Discovery", "Domains", "Organizations",
            "Enrollments", "Integrations", "Settings", "About"]
 MENU_FR = ["Tableau de bord", "Certificats", "Découverte", "Domaines", "Organisations", "Personnes", "Rapports",
            "Inscriptions", "Intégrations", "Paramètres", "À propos"]
-UNAVAILABLE = ["/certificates/", "/discovery/", "/persons/", "/reports/", "/enrollments/", "/integrations/"]
+UNAVAILABLE = ["/discovery/", "/persons/", "/reports/", "/integrations/"]
 
 
 def _menu(html: str) -> list[str]:

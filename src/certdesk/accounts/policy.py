@@ -18,7 +18,7 @@ from certdesk.domains.models import Delegation, Domain
 from certdesk.tenancy.models import Organization
 
 from .models import Admin, Credential
-from .roles import LEVEL_RANK, Level, Privilege, Role
+from .roles import LEVEL_RANK, ROLE_PRIVILEGES, Level, Privilege, Role
 
 
 class Perm(str, Enum):
@@ -61,6 +61,8 @@ class Perm(str, Enum):
     # ACME accounts (issue 5): an SSL role on the organization or department
     VIEW_ACME_ACCOUNT = "view_acme_account"
     MANAGE_ACME_ACCOUNT = "manage_acme_account"
+    # SSL self-enrollment web form accounts (issue 4): an SSL role on the organization or department
+    MANAGE_WEB_FORM = "manage_web_form"
 
 
 # ---------------------------------------------------------------------------
@@ -349,6 +351,20 @@ def _require_certificate(actor: Actor, perm: Perm, cert: Certificate) -> None:
     if perm is Perm.EDIT_SSL and actor.admin is not None and not is_mrao(actor) and not _has_privilege(
             actor, Privilege.SSL_MANAGE):
         raise PermissionDenied("You do not have the privilege to change certificate details (sslManage).")
+    if perm in (Perm.APPROVE_SSL, Perm.DECLINE_SSL) and not approves_certificates_of(actor, cert.organization):
+        raise PermissionDenied("You do not have the privilege to approve or decline SSL requests (sslApprove).",
+                               code=-3)
+
+
+def approves_certificates_of(actor: Actor, org: Organization) -> bool:
+    """Approving (and declining) SSL requests: an MRAO, a RAO SSL of the organization (the role carries
+    it, roles.ROLE_PRIVILEGES), or an admin granted sslApprove (a DRAO SSL of the department). SCM's
+    `sslApprove`; "SSL auto approve" alone does not let an admin approve requests (issue 6)."""
+    if actor.admin is None or is_mrao(actor):
+        return True
+    if _has_privilege(actor, Privilege.SSL_APPROVE):
+        return True
+    return covers(actor, org, cert_type="SSL", min_level=Level.ORGANIZATION)
 
 
 def _require_ssl_request(actor: Actor, org: Organization) -> None:
@@ -392,7 +408,9 @@ def can_grant_role(actor: Actor, role: Role, org: Organization | None) -> bool:
 def can_grant_privileges(actor: Actor, privileges: Iterable[Privilege]) -> bool:
     if actor.admin is None:
         return True
-    held = actor.admin.privilege_set()
+    held = set(actor.admin.privilege_set())
+    for cred in _credentials(actor):
+        held |= ROLE_PRIVILEGES.get(cred.role_enum, frozenset())
     return all(p in held for p in privileges)
 
 
@@ -451,6 +469,12 @@ def require(actor: Actor, perm: Perm, obj=None) -> None:
     if perm in (Perm.VIEW_ACME_ACCOUNT, Perm.MANAGE_ACME_ACCOUNT) and isinstance(obj, Organization):
         # An ACME account requests SSL certificates for its organization or department: whoever may
         # request them there (RAO/DRAO SSL, MRAO) manages its ACME accounts.
+        _require_ssl_request(actor, obj)
+        return
+
+    if perm is Perm.MANAGE_WEB_FORM and isinstance(obj, Organization):
+        # A web form requests SSL certificates for its organization or department: whoever may
+        # request them there (RAO/DRAO SSL, MRAO) manages its web form accounts (seed 003 §7.4.2).
         _require_ssl_request(actor, obj)
         return
 

@@ -72,6 +72,7 @@ class Privilege(str, Enum):
     APPROVE_DOMAIN_DELEGATION = "approveDomainDelegation"
     AUTO_APPROVE_CERTIFICATES = "autoApproveCertificates"
     SSL_MANAGE = "sslManage"
+    SSL_APPROVE = "sslApprove"
     CLIENT_CERT_KEY_RECOVERY = "clientCertKeyRecovery"
     ADD_DEPARTMENTS = "addDepartments"
     EDIT_DEPARTMENTS = "editDepartments"
@@ -91,6 +92,7 @@ PRIVILEGE_LABELS = {
     Privilege.APPROVE_DOMAIN_DELEGATION: "Allow domain delegation approval",
     Privilege.AUTO_APPROVE_CERTIFICATES: "Allow SSL auto approve",
     Privilege.SSL_MANAGE: "Allow SSL details changing",
+    Privilege.SSL_APPROVE: "Allow SSL approve",
     Privilege.CLIENT_CERT_KEY_RECOVERY: "Allow key recovery of client certificates",
     Privilege.ADD_DEPARTMENTS: "Allow adding departments",
     Privilege.EDIT_DEPARTMENTS: "Allow editing departments",
@@ -107,16 +109,24 @@ _DOMAINS = {Privilege.ALLOW_DCV, Privilege.ALLOW_MANAGE_DOMAINS, Privilege.APPRO
 PRIVILEGES_BY_ROLE: dict[Role, frozenset[Privilege]] = {
     Role.MRAO: frozenset(Privilege),
     Role.RAO_SSL: frozenset(
-        _ADMIN | _DOMAINS | {Privilege.AUTO_APPROVE_CERTIFICATES, Privilege.SSL_MANAGE,
+        _ADMIN | _DOMAINS | {Privilege.AUTO_APPROVE_CERTIFICATES, Privilege.SSL_MANAGE, Privilege.SSL_APPROVE,
                              Privilege.ADD_DEPARTMENTS, Privilege.EDIT_DEPARTMENTS}
     ),
     Role.RAO_SMIME: frozenset(
         _ADMIN | _DOMAINS | {Privilege.CLIENT_CERT_KEY_RECOVERY, Privilege.ADD_DEPARTMENTS, Privilege.EDIT_DEPARTMENTS}
     ),
     Role.RAO_CS: frozenset(_ADMIN | _DOMAINS | {Privilege.ADD_DEPARTMENTS, Privilege.EDIT_DEPARTMENTS}),
-    Role.DRAO_SSL: frozenset(_ADMIN | _DOMAINS | {Privilege.AUTO_APPROVE_CERTIFICATES, Privilege.SSL_MANAGE}),
+    Role.DRAO_SSL: frozenset(_ADMIN | _DOMAINS | {Privilege.AUTO_APPROVE_CERTIFICATES, Privilege.SSL_MANAGE,
+                                                  Privilege.SSL_APPROVE}),
     Role.DRAO_SMIME: frozenset(_ADMIN | _DOMAINS | {Privilege.CLIENT_CERT_KEY_RECOVERY}),
     Role.DRAO_CS: frozenset(_ADMIN | _DOMAINS),
+}
+
+
+# Privileges a role carries by itself on the organizations it covers, whatever the admin's list says
+# (SCM: approving SSL requests comes with MRAO and RAO SSL; a DRAO SSL needs sslApprove granted).
+ROLE_PRIVILEGES: dict[Role, frozenset[Privilege]] = {
+    Role.RAO_SSL: frozenset({Privilege.SSL_APPROVE}),
 }
 
 

@@ -1,5 +1,6 @@
 """SCM `/api/ssl/v1` (and v2, same contract): SSL certificate types, list, details, enroll, collect,
-approve/decline, revoke, renew, replace and the details update (spec §7.1, §6, §8).
+approve/decline, revoke, renew, replace, the details update and the deletion of imported certificates
+(spec §7.1, §6, §8); import and manual revocation are in `ssl_import`.
 
 Views only parse, call one service of `certdesk.certificates` and render. Every operation on a
 certificate or an organization also checks, through the API, that the organization's Web API is
@@ -22,7 +23,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from certdesk.accounts import policy
-from certdesk.certificates import formats, queries, services
+from certdesk.certificates import formats, imports, queries, services
 from certdesk.certificates.errors import CertificateNotFound
 from certdesk.certificates.models import Certificate, Profile
 from certdesk.certificates.states import Status
@@ -30,6 +31,7 @@ from certdesk.core.errors import InvalidInput
 
 from .base import FlagField, IdField, ScmView, TextField, parse_int, query_text
 from .domains import organization_of
+from .errors import ScmErrorSerializer
 from .organizations import NO_CONTENT, TOTAL_COUNT
 from .paging import list_response
 
@@ -465,6 +467,17 @@ class SslDetailView(SslView):
         pattern = date_format(request)
         return Response(detail(_certificate(request, ssl_id), pattern))
 
+    @extend_schema(tags=[TAG], summary="Delete an imported or discovered certificate from the inventory",
+                   description="Certificates certdesk issued cannot be deleted (400, -1113): revoke them.",
+                   responses={**NO_CONTENT,
+                              400: OpenApiResponse(ScmErrorSerializer, description="Not an imported or discovered "
+                                                   "certificate (-1113)"),
+                              404: OpenApiResponse(ScmErrorSerializer, description="No such certificate in the "
+                                                   "caller's scope (-124)")})
+    def delete(self, request, ssl_id, version=None):
+        imports.delete_from_inventory(self.actor(request), _certificate(request, ssl_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class SslEnrollView(SslView):
     @extend_schema(tags=[TAG], summary="Request a certificate (refusals are immediate SCM errors)",
@@ -494,7 +507,7 @@ class SslEnrollView(SslView):
 def _download(request, ssl_id, fmt) -> HttpResponse:
     fmt = formats.parse_format(fmt)
     cert = _certificate(request, ssl_id)
-    download = formats.collect(ScmView.actor(request), cert, fmt)
+    download = imports.collect(ScmView.actor(request), cert, fmt)
     response = HttpResponse(download.content, content_type=download.content_type)
     response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return response

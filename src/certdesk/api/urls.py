@@ -11,6 +11,7 @@ from . import tokens
 from . import acme
 from . import notifications
 from . import ssl
+from . import ssl_import
 from . import reports
 from .base import ID, ScmView, scm_path
 
@@ -133,6 +134,8 @@ urlpatterns = [
     scm_path(rf"{SSL_ROOT}/revoke/(?P<ssl_id>{ID})", ssl.SslRevokeView.as_view(), name="ssl-revoke"),
     scm_path(rf"{SSL_ROOT}/revoke/serial/(?P<serial>[0-9A-Fa-fxX:]{{1,128}})", ssl.SslRevokeSerialView.as_view(),
              name="ssl-revoke-serial"),
+    scm_path(rf"{SSL_ROOT}/revoke/manual", ssl_import.SslRevokeManualView.as_view(), name="ssl-revoke-manual"),
+    scm_path(r"ssl/v(?P<version>2)/import", ssl_import.SslImportView.as_view(), name="ssl-import"),
     scm_path(rf"{SSL_ROOT}/renewById/(?P<ssl_id>{ID})", ssl.SslRenewByIdView.as_view(), name="ssl-renew-by-id"),
     scm_path(rf"{SSL_ROOT}/renew/(?P<renew>[0-9A-Za-z_-]{{1,128}})", ssl.SslRenewView.as_view(), name="ssl-renew"),
     scm_path(rf"{SSL_ROOT}/replace/(?P<ssl_id>{ID})", ssl.SslReplaceView.as_view(), name="ssl-replace"),

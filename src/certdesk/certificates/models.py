@@ -166,6 +166,16 @@ class Certificate(models.Model):
             models.Index(fields=["status", "auto_renew_at"]),
             models.Index(fields=["organization", "status"]),
             models.Index(fields=["customer", "kind", "status"]),
+            # List pages (issue 8): a status or "requested via" filter in the default newest-first order.
+            models.Index(fields=["status", "id"], name="certificate_status_id"),
+            models.Index(fields=["requested_via", "id"], name="certificate_via_id"),
+            # Counts and filters through the scope join (organization → customer) read this index only.
+            models.Index(fields=["organization", "kind", "status"], name="certificate_org_kind_status"),
+            # Look-up by serial alone (REST serialNumber filter, portal search): the unique index leads with ca.
+            models.Index(fields=["serial_hex"], name="certificate_serial_hex"),
+            # reports and dashboard: by type and by issuance month over a whole customer
+            models.Index(fields=["customer", "kind", "profile"], name="certificate_customer_profile"),
+            models.Index(fields=["customer", "kind", "issued_at"], name="certificate_customer_issued"),
         ]
 
     def __str__(self) -> str:

@@ -139,3 +139,96 @@ def status_by_serial(ca, serial: int | str) -> SerialStatus:
     if status in REVOKED_STATUSES and revoked_at is not None:
         return SerialStatus("revoked", pk, revoked_at, reason, not_after)
     return SerialStatus("good", pk, not_after=not_after)
+
+
+# ---------------------------------------------------------------------------
+# Portal list (issue 4): the filters of the shared list contract (`/certificates/?awaiting=me&q=…`)
+
+
+def listable_certificates(actor: Actor, *, kind: str = CertType.SSL,
+                          organization_id: int | None = None) -> QuerySet[Certificate]:
+    """The same rows as `visible_certificates` (optionally of one organization or department), filtered
+    on the certificate's own indexed columns instead of a join to the organizations: with a million
+    rows the join makes PostgreSQL bitmap-scan every organization's certificates. Organization ids
+    come from `policy` and lie in the actor's customer, so the customer column is only needed for an
+    MRAO's whole list (and left out otherwise, so SQLite walks the organization index)."""
+    from certdesk.tenancy.models import Organization
+
+    if actor.customer is None:
+        return Certificate.objects.none()
+    ids = policy.organization_ids(actor, kind)
+    qs = Certificate.objects.filter(kind=kind)
+    if organization_id is not None:
+        in_scope = (organization_id in ids if ids is not None else
+                    Organization.objects.filter(pk=organization_id, customer=actor.customer).exists())
+        qs = qs.filter(organization_id=organization_id) if in_scope else qs.none()
+    elif ids is not None:
+        qs = qs.filter(organization_id__in=ids)
+    else:
+        qs = qs.filter(customer=actor.customer)
+    return qs.order_by("-id")
+
+
+def awaiting_approval(actor: Actor, qs: QuerySet[Certificate] | None = None) -> QuerySet[Certificate]:
+    """REQUESTED certificates the actor may approve: in scope, in an organization or department where
+    `policy` lets it approve, and not EV/EV anchors it requested itself (those need a second admin).
+
+    The policy is asked once per organization (an unsaved probe certificate), never per row."""
+    from django.db.models import Q
+
+    from certdesk.tenancy.models import Organization
+
+    qs = (visible_certificates(actor) if qs is None else qs).filter(status=Status.REQUESTED)
+    if actor.customer is None:
+        return qs.none()
+    organizations = list(policy.scope(actor, Organization.objects.all(), cert_type=CertType.SSL))
+    allowed = [org.pk for org in organizations if policy.can(
+        actor, policy.Perm.APPROVE_SSL,
+        Certificate(kind=CertType.SSL, customer_id=actor.customer.pk, organization=org))]
+    if len(allowed) < len(organizations):
+        qs = qs.filter(organization_id__in=allowed)
+    if actor.admin is not None:
+        from .profiles import ValidationLevel
+
+        qs = qs.exclude(Q(requester_id=actor.admin.pk)
+                        & (Q(profile__validation_level=ValidationLevel.EV) | Q(profile__validation_only=True)))
+    return qs
+
+
+def matching(qs: QuerySet[Certificate], text: str) -> QuerySet[Certificate]:
+    """Certificates whose id, serial number (hex, colons allowed) or one of whose names contains `text`.
+
+    The names are matched with a substring LIKE on `names_index` (a scan): only when asked. Serial
+    numbers go through the unique (ca, serial_hex) index, one entry per issuing CA."""
+    import re
+
+    from django.db.models import Q
+
+    from certdesk.ca.models import CertificateAuthority
+
+    text = (text or "").strip()
+    if not text:
+        return qs
+    hex_text = re.sub(r"[:\s]", "", text).lower().removeprefix("0x")
+    is_hex = bool(re.fullmatch(r"[0-9a-f]{1,40}", hex_text))
+    if is_hex and (":" in text or (len(hex_text) >= 16 and not hex_text.isdigit())):
+        # Unmistakably a serial number (colon-separated, or a long hex string): no name scan.
+        ca_ids = list(CertificateAuthority.objects.values_list("pk", flat=True))
+        return qs.filter(ca_id__in=ca_ids, serial_hex=hex_text.lstrip("0").rjust(40, "0"))
+    condition = Q(names_index__contains=text.lower().rstrip("."))
+    if not text.isascii():  # an IDN typed in Unicode: names are stored as A-labels
+        from certdesk.domains import names as domain_names
+        from certdesk.domains.errors import InvalidDomainName
+
+        try:
+            condition |= Q(names_index__contains=domain_names.normalize(text))
+        except InvalidDomainName:  # a fragment, not a whole name: the plain substring stays
+            pass
+    digits = text.lstrip("#")
+    if digits.isdigit() and len(digits) <= 18:
+        condition |= Q(pk=int(digits))
+    if is_hex and len(hex_text.lstrip("0")) >= 6:
+        serial = hex_text.lstrip("0").rjust(40, "0")
+        ca_ids = list(CertificateAuthority.objects.values_list("pk", flat=True))
+        condition |= Q(ca_id__in=ca_ids, serial_hex=serial)
+    return qs.filter(condition)

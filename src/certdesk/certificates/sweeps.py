@@ -1,80 +1,121 @@
 """The worker's sweeps over certificates: expiry, expiry notices, auto-renewal (seed 003 §7.3).
 
-Each walks its candidates in keyset-paginated batches and changes every certificate through
-the same helpers as the services (event, audit, signal on commit).
+Expiry and expiry notices are set-based (issue 7: their query count must not grow with the
+number of certificates): each is one transaction of a fixed number of statements whatever the
+number of certificates, an `UPDATE ... WHERE` beside `INSERT ... SELECT` history rows and one
+`executemany` of audit rows (core.audit_bulk). The candidates are read once, locked, with the
+few columns the audit rows and notices need. Expiry notices go out once per organization (or
+department) and notice threshold, listing its certificates (notifications.certificate_receivers).
+Auto-renewal signs certificates, so it stays one certificate at a time, bounded per run.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import groupby
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from certdesk.core import audit
+from certdesk.core import audit, audit_bulk, events
+from certdesk.core.actor import Interface
 from certdesk.core.errors import DomainError
 
-from . import signals, states
-from .models import Certificate
+from . import signals
+from .models import Certificate, CertificateEvent
 from .services import _event, _lock, renew, system_actor
 from .states import Status
+
+EXPIRY_ACTOR = "certdesk expiry"
 
 
 def _now() -> datetime:
     return timezone.now()
 
 
-def _batches(qs, batch: int):
-    """Keyset pagination by id: each batch re-queries past the last id seen."""
-    last = 0
-    while True:
-        ids = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
+def _insert_events_from(candidates, *, at: datetime, action: str, old: str, new: str, actor: str) -> None:
+    """INSERT INTO certificate events SELECT one row per candidate certificate (one statement)."""
+    select, params = candidates.order_by().values_list("pk").query.sql_with_params()
+    qn = connection.ops.quote_name
+    table = qn(CertificateEvent._meta.db_table)
+    columns = ", ".join(qn(CertificateEvent._meta.get_field(name).column)
+                        for name in ("certificate", "at", "action", "status_from", "status_to", "actor", "message"))
+    certs = qn(Certificate._meta.db_table)
+    sql = (f"INSERT INTO {table} ({columns}) SELECT {certs}.{qn('id')}, %s, %s, %s, %s, %s, %s FROM {certs} "
+           f"WHERE {certs}.{qn('id')} IN ({select})")
+    value = CertificateEvent._meta.get_field("at").get_db_prep_save(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (value, action, old, new, actor, "", *params))
 
 
-def expire_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
-    """ISSUED certificates past notAfter → EXPIRED; returns how many."""
+def expire_sweep(*, now: datetime | None = None, batch: int | None = None) -> int:
+    """ISSUED certificates past notAfter → EXPIRED, with their history event, audit row and
+    `expired` signal (the signal only when something listens); returns how many.
+
+    A fixed number of queries whatever the number of certificates (`batch` is accepted for
+    compatibility and ignored: there are no batches any more)."""
     now = now or _now()
-    count = 0
-    for ids in _batches(Certificate.objects.filter(status=Status.ISSUED, not_after__lte=now), batch):
-        with transaction.atomic():
-            for cert in (Certificate.objects.select_for_update(of=("self",)).select_related("customer")
-                         .filter(pk__in=ids, status=Status.ISSUED, not_after__lte=now).order_by("pk")):
-                actor = system_actor(cert.customer, "certdesk expiry")
-                old = states.move(cert, Status.EXPIRED)
-                cert.save(update_fields=["status", "modified"])
-                _event(cert, actor, "expired", old=old, new=Status.EXPIRED, at=now)
-                audit.record(actor, "certificate.expired", cert, customer=cert.customer,
-                             status=[old, Status.EXPIRED])
-                signals.send_in_transaction(signals.expired, cert, not_after=cert.not_after)
-                count += 1
-    return count
+    due = Q(status=Status.ISSUED, not_after__lte=now)
+    with transaction.atomic():
+        head = audit_bulk.lock_head()  # audited writers wait for the sweep, as with audit.record
+        # Sorted here, not in SQL: ORDER BY id would walk the primary key instead of the
+        # (status, not_after) index.
+        rows = sorted(Certificate.objects.select_for_update(of=("self",)).filter(due).order_by()
+                      .values_list("pk", "customer_id", "organization_id", "kind", "common_name", "not_after"))
+        if not rows:
+            return 0
+        _insert_events_from(Certificate.objects.filter(due), at=now, action="expired", old=Status.ISSUED,
+                            new=Status.EXPIRED, actor=EXPIRY_ACTOR)
+        Certificate.objects.filter(due).update(status=Status.EXPIRED, modified=now)
+        audit_bulk.record_many(head, (
+            audit_bulk.Row(customer_id, "certificate.expired", "certificates.certificate", str(pk),
+                           f"{kind} #{pk} {common_name} ({Status.EXPIRED})",
+                           {"status": [Status.ISSUED, Status.EXPIRED]})
+            for pk, customer_id, _org, kind, common_name, _na in rows), actor=EXPIRY_ACTOR, interface=Interface.WORKER)
+        if signals.expired.has_listeners(Certificate):
+            for pk, customer_id, organization_id, kind, _cn, not_after in rows:
+                events.emit(signals.expired, Certificate, certificate_id=pk, customer_id=customer_id,
+                            organization_id=organization_id, kind=kind, status=Status.EXPIRED, not_after=not_after)
+    return len(rows)
 
 
-def expiring_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Send "expiring" once per certificate and notice threshold (settings.CERTIFICATE_EXPIRY_NOTICE_DAYS)."""
+def _thresholds() -> list[int]:
+    return sorted({int(d) for d in settings.CERTIFICATE_EXPIRY_NOTICE_DAYS if int(d) > 0}, reverse=True)
+
+
+def expiring_sweep(*, now: datetime | None = None, batch: int | None = None) -> int:
+    """Send "expiring" once per certificate and notice threshold (settings.CERTIFICATE_EXPIRY_NOTICE_DAYS):
+    a certificate is due for the smallest threshold not below its days left, unless a notice of
+    that threshold (or a smaller one) was sent. One `expiring` event per threshold carries every
+    certificate, grouped by customer and organization. Returns how many certificates were noticed.
+
+    Per threshold a fixed number of queries (a locking read, the notices, one UPDATE)."""
     now = now or _now()
-    thresholds = sorted({int(d) for d in settings.CERTIFICATE_EXPIRY_NOTICE_DAYS if int(d) > 0}, reverse=True)
-    if not thresholds:
-        return 0
+    thresholds = _thresholds()
     sent = 0
-    qs = Certificate.objects.filter(status=Status.ISSUED, not_after__gt=now,
-                                    not_after__lte=now + timedelta(days=thresholds[0]))
-    for ids in _batches(qs, batch):
+    for position, days in enumerate(thresholds):
+        lower = thresholds[position + 1] if position + 1 < len(thresholds) else 0
+        due = (Q(status=Status.ISSUED, not_after__gt=now + timedelta(days=lower),
+                 not_after__lte=now + timedelta(days=days))
+               & (Q(expiry_notice_days__isnull=True) | Q(expiry_notice_days__gt=days)))
         with transaction.atomic():
-            for cert in Certificate.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"):
-                days_left = (cert.not_after - now).total_seconds() / 86400
-                due = [d for d in thresholds if days_left <= d]
-                notice = min(due) if due else None
-                if notice is None or (cert.expiry_notice_days is not None and cert.expiry_notice_days <= notice):
-                    continue
-                cert.expiry_notice_days = notice
-                cert.save(update_fields=["expiry_notice_days"])
-                signals.send_in_transaction(signals.expiring, cert, days=notice, not_after=cert.not_after)
-                sent += 1
+            rows = list(Certificate.objects.select_for_update(of=("self",)).filter(due).order_by()
+                        .values_list("customer_id", "organization_id", "pk", "kind", "not_after", "common_name",
+                                     "serial_hex"))
+            rows.sort(key=lambda row: (row[0], row[1], row[4], row[2]))  # in Python: SQL would use the index
+            if not rows:
+                continue
+            groups = [{"customer_id": customer_id, "organization_id": organization_id,
+                       "certificates": [(pk, cn, serial, not_after) for _c, _o, pk, _k, not_after, cn, serial in group]}
+                      for (customer_id, organization_id), group in groupby(rows, key=lambda row: (row[0], row[1]))]
+            first = rows[0]
+            # One event for the whole threshold: the receivers notify every organization at once.
+            events.emit(signals.expiring, Certificate, certificate_id=first[2], customer_id=first[0],
+                        organization_id=first[1], kind=first[3], status=Status.ISSUED, days=days,
+                        not_after=first[4], certificate_ids=[row[2] for row in rows], groups=groups)
+            Certificate.objects.filter(due).update(expiry_notice_days=days)
+            sent += len(rows)
     return sent
 
 

@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from . import certificate_receivers, receivers
+        from . import certificate_receivers, receivers, tenancy_receivers
 
         receivers.connect()
         certificate_receivers.connect()
+        tenancy_receivers.connect()

@@ -63,6 +63,11 @@ def certificate_url(cert) -> str:
 
 
 def download_links(cert) -> str:
+    from certdesk.enrollment.queries import public_download_url  # issue 4: self-enrolled, no login
+
+    public = public_download_url(cert)
+    if public:
+        return "\n".join(f"{label}: {public}{fmt}/" for label, fmt in DOWNLOAD_FORMATS)
     base = f"{settings.BASE_URL}/api/ssl/v1/collect/{cert.pk}"
     return "\n".join(f"{label}: {base}/{fmt}" for label, fmt in DOWNLOAD_FORMATS)
 
@@ -153,13 +158,77 @@ def on_revoked(sender, certificate_id=None, reason_code=None, **kwargs) -> None:
           reason=reason)
 
 
-def on_expiring(sender, certificate_id=None, days=None, not_after=None, **kwargs) -> None:
+EXPIRING_LISTED = 200  # certificates named in one grouped expiry message; the link lists them all
+
+
+def _expiry_line(pk, common_name, serial_hex, not_after) -> str:
+    return f"{common_name} (#{pk}, serial {_colon_hex(serial_hex)}, {not_after.date().isoformat() if not_after else ''})"
+
+
+def _on_expiring_groups(groups: list[dict], days: int) -> None:
+    """The daily sweep's notices, every organization at once (issue 7: a fixed number of queries
+    whatever the number of certificates and organizations): one message per organization and
+    threshold; the certificate's own message when the organization has only one."""
+    from certdesk.certificates.models import Certificate
+    from certdesk.tenancy.models import Customer, Organization
+
+    from .bulk import Item, notify_many
+
+    org_ids = {g["organization_id"] for g in groups}
+    orgs = {o.pk: o for o in Organization.objects.select_related("parent", "customer").filter(pk__in=org_ids)}
+    singles = [g["certificates"][0][0] for g in groups if len(g["certificates"]) == 1]
+    certs = {c.pk: c for c in (Certificate.objects.select_related("customer", "organization", "organization__parent",
+                                                                  "profile", "requester", "approver")
+                               .filter(pk__in=singles))} if singles else {}
+    by_customer: dict[int, list] = {}
+    for group in groups:
+        org = orgs.get(group["organization_id"])
+        listed = group["certificates"]
+        if org is None:
+            continue
+        if len(listed) == 1:
+            cert = certs.get(listed[0][0])
+            if cert is None:
+                continue
+            expires = listed[0][3] or cert.not_after
+            context = {**context_of(cert), "serial_number": _colon_hex(cert.serial_hex),
+                       "expires": expires.date() if expires else "", "days": int(days), "certificate_count": 1,
+                       "certificates": _expiry_line(*listed[0])}
+            item = Item([org], context, f"SSL:{cert.pk}:expiring:{int(days)}:{expires.isoformat() if expires else ''}",
+                        days=int(days), requester_email=requester_email(cert))
+        else:
+            total = len(listed)
+            lines = [_expiry_line(*row) for row in listed[:EXPIRING_LISTED]]
+            if total > EXPIRING_LISTED:
+                lines.append(f"… +{total - EXPIRING_LISTED}")
+            shown = listed[:3]
+            context = {"certificate_id": ", ".join(str(row[0]) for row in shown),
+                       "common_name": ", ".join(row[1] for row in shown) + (f" (+{total - 3})" if total > 3 else ""),
+                       "subject_alt_names": "", "profile": "", "term": "", "requester": "", "status": "ISSUED",
+                       "certificate_url": f"{settings.BASE_URL}/certificates/?org={org.pk}&expires_in={int(days)}",
+                       "serial_number": ", ".join(_colon_hex(row[2]) for row in shown),
+                       "expires": listed[0][3].date() if listed[0][3] else "", "days": int(days),
+                       "certificate_count": total, "certificates": "\n".join(lines)}
+            item = Item([org], context, f"SSL:org:{org.pk}:expiring:{int(days)}:{min(r[0] for r in listed)}:{total}",
+                        days=int(days))
+        by_customer.setdefault(group["customer_id"], []).append(item)
+    customers = Customer.objects.in_bulk(list(by_customer))
+    for customer_id, items in by_customer.items():
+        notify_many(types.SSL_EXPIRATION, customers[customer_id], items)
+
+
+def on_expiring(sender, certificate_id=None, days=None, not_after=None, groups=None, **kwargs) -> None:
+    if days is not None and groups is not None:
+        _on_expiring_groups(groups, int(days))
+        return
     cert = _certificate(certificate_id)
     if cert is None or days is None:
         return
     expires = not_after or cert.not_after
     _send(types.SSL_EXPIRATION, cert, f"SSL:{cert.pk}:expiring:{int(days)}:{expires.isoformat() if expires else ''}",
-          serial_number=_colon_hex(cert.serial_hex), expires=expires.date() if expires else "", days=int(days))
+          serial_number=_colon_hex(cert.serial_hex), expires=expires.date() if expires else "", days=int(days),
+          certificate_count=1, certificates=f"{cert.common_name} (#{cert.pk}, serial {_colon_hex(cert.serial_hex)}, "
+                                            f"{expires.date().isoformat() if expires else ''})")
 
 
 def connect() -> None:

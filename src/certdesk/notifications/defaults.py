@@ -167,6 +167,30 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Bonjour {{ recipient_name }},\n\nLe certificat de signature de code {{ subject }} (numéro de série "
                "{{ serial_number }}) expire le {{ expires }}, dans {{ days }} jours.\n{{ certificate_url }}\n"),
     },
+    "OrganizationValidationExpiration": {
+        "en": ("{{ validation_level }} validation of {{ organization }} expires in {{ days }} days",
+               "Hello {{ recipient_name }},\n\nThe {{ validation_level }} validation of {{ organization }} expires on "
+               "{{ expires }}, in {{ days }} days. After that date no new certificate can be issued for "
+               "{{ organization }} or its departments until it is validated again.\nAn MRAO can submit the "
+               "revalidation now (Organizations → {{ organization }} → Validation):\n{{ organization_url }}\n"),
+        "fr": ("La validation {{ validation_level }} de {{ organization }} expire dans {{ days }} jours",
+               "Bonjour {{ recipient_name }},\n\nLa validation {{ validation_level }} de {{ organization }} expire le "
+               "{{ expires }}, dans {{ days }} jours. Après cette date, plus aucun certificat ne pourra être émis "
+               "pour {{ organization }} ni pour ses départements tant qu'elle n'aura pas été renouvelée.\nUn MRAO "
+               "peut dès maintenant soumettre la revalidation (Organisations → {{ organization }} → Validation) :\n"
+               "{{ organization_url }}\n"),
+    },
+    "OrganizationValidationExpired": {
+        "en": ("{{ validation_level }} validation of {{ organization }} has expired",
+               "Hello {{ recipient_name }},\n\nThe {{ validation_level }} validation of {{ organization }} expired on "
+               "{{ expires }}. No new certificate can be issued for {{ organization }} or its departments until "
+               "an MRAO submits a new validation and another MRAO approves it:\n{{ organization_url }}\n"),
+        "fr": ("La validation {{ validation_level }} de {{ organization }} a expiré",
+               "Bonjour {{ recipient_name }},\n\nLa validation {{ validation_level }} de {{ organization }} a expiré "
+               "le {{ expires }}. Aucun nouveau certificat ne peut être émis pour {{ organization }} ni pour ses "
+               "départements tant qu'un MRAO n'a pas soumis une nouvelle validation et qu'un autre MRAO ne l'a "
+               "pas approuvée :\n{{ organization_url }}\n"),
+    },
     "AdminCreation": {
         "en": ("Your certdesk administrator account ({{ login }})",
                "Hello {{ admin_name }},\n\nAn administrator account was created for you by {{ created_by }}.\n"

@@ -84,7 +84,45 @@ def on_dcv_validated(sender, domain_id=None, order_id=None, method=None, expires
            key=f"dcv:{order_id or domain.pk}:validated")
 
 
-def on_dcv_expiring(sender, domain_id=None, days=None, expires=None, **kwargs) -> None:
+def _on_dcv_expiring_groups(groups: list[dict], days: int) -> None:
+    """The daily sweep's DCV notices, every domain at once (issue 7: a fixed number of queries):
+    one message per set of delegated organizations and threshold, naming its domains; the
+    domain's own message when the set has only one."""
+    from certdesk.domains import names
+    from certdesk.tenancy.models import Customer, Organization
+
+    from .bulk import Item, notify_many
+
+    org_ids = {pk for g in groups for pk in g["organization_ids"]}
+    orgs = {o.pk: o for o in Organization.objects.select_related("parent", "customer").filter(pk__in=org_ids)}
+    by_customer: dict[int, list] = {}
+    for group in groups:
+        targets = [orgs[pk] for pk in group["organization_ids"] if pk in orgs]
+        listed = group["domains"]  # (pk, name, method, expires), earliest expiry first
+        first_expiry = listed[0][3]
+        context = {"delegated_to": [str(o) for o in targets], "days": int(days),
+                   "dcv_expires": first_expiry.date() if first_expiry else ""}
+        if len(listed) == 1:
+            pk, name, method, expires = listed[0]
+            context |= {"domain": names.to_unicode(name), "dcv_method": method}
+            key = f"dcv:{pk}:expiring:{int(days)}:{expires.isoformat() if expires else ''}"
+        else:
+            shown = [names.to_unicode(row[1]) for row in listed[:200]]
+            more = [f"(+{len(listed) - 200})"] if len(listed) > 200 else []
+            context |= {"domain": ", ".join(shown + more),
+                        "dcv_method": ", ".join(sorted({row[2] for row in listed if row[2]}))}
+            key = (f"dcv:group:{min(row[0] for row in listed)}:{len(listed)}:expiring:{int(days)}:"
+                   f"{first_expiry.isoformat() if first_expiry else ''}")
+        by_customer.setdefault(group["customer_id"], []).append(Item(targets, context, key, days=int(days)))
+    customers = Customer.objects.in_bulk(list(by_customer))
+    for customer_id, items in by_customer.items():
+        notify_many(types.DCV_EXPIRATION, customers[customer_id], items)
+
+
+def on_dcv_expiring(sender, domain_id=None, days=None, expires=None, groups=None, **kwargs) -> None:
+    if days is not None and groups is not None:
+        _on_dcv_expiring_groups(groups, int(days))
+        return
     domain, orgs = _domain_and_organizations(domain_id, active_only=True)
     if domain is None or days is None:
         return

@@ -56,6 +56,9 @@ _CODESIGN = {"certificate_id": "9012", "subject": "CN=Universite de Lyon, O=Univ
              "serial_number": "7B:22:10:05", "expires": "2026-04-01",
              "certificate_url": "https://certdesk.example.org/certificates/9012/"}
 
+_ORG_VALIDATION = {"expires": "2026-04-01", "validation_level": "OV",
+                   "organization_url": "https://certdesk.example.org/organizations/12/"}
+
 
 @dataclass(frozen=True)
 class NotificationType:
@@ -118,7 +121,10 @@ TYPES: tuple[NotificationType, ...] = (
        samples={**_SSL, "status": "REVOKED", "serial_number": "5E:0D:AA:01", "reason": "keyCompromise"}),
     _t("SSLExpiration", "SSL Certificate Expiration", _("SSL certificate expiring"), ADMINS,
        cert_type=CertType.SSL, days=(30,),
-       samples={**_SSL, "serial_number": "5E:0D:AA:01", "expires": "2026-04-01", "days": "30"}),
+       samples={**_SSL, "serial_number": "5E:0D:AA:01", "expires": "2026-04-01", "days": "30",
+                # several certificates of one organization at once (the daily sweep groups them)
+                "certificate_count": "1",
+                "certificates": "www.univ-lyon.example (#1234, serial 5E:0D:AA:01, 2026-04-01)"}),
     _t("ClientCertRevoked", "Client Certificate Revoked", _("Client certificate revoked"), ADMINS,
        cert_type=CertType.SMIME, samples={**_CLIENT, "reason": "affiliationChanged"}),
     _t("ClientCertExpiration", "Client Certificate Expiration 30 days", _("Client certificate expiring"), ADMINS,
@@ -127,6 +133,12 @@ TYPES: tuple[NotificationType, ...] = (
        cert_type=CertType.CODESIGN, samples={**_CODESIGN, "reason": "keyCompromise"}),
     _t("CodeSigningExpiration", "Code Signing Certificate Expiration 30 days", _("Code signing certificate expiring"),
        ADMINS, cert_type=CertType.CODESIGN, days=(30,), samples={**_CODESIGN, "days": "30"}),
+    # Issue 7: organization revalidation reminders (tenancy.reminders), to the MRAOs and the RAOs.
+    _t("OrganizationValidationExpiration", "Organization Validation Expiration 60/30/7 days",
+       _("Organization validation expiring"), (Recipient.RAO, Recipient.MRAO), days=(60, 30, 7),
+       samples=_ORG_VALIDATION | {"days": "30"}),
+    _t("OrganizationValidationExpired", "Organization Validation Expired", _("Organization validation expired"),
+       (Recipient.RAO, Recipient.MRAO), samples=_ORG_VALIDATION),
     _t("AdminCreation", "New Admin Created", _("New admin created (to the new admin)"), (Recipient.REQUESTER,),
        samples={"login": "rao_univ", "admin_name": "Rachel Orga", "created_by": "mrao",
                 "roles": "RAO_SSL @ Universite de Lyon", "login_url": "https://certdesk.example.org/customer/renater/"}),
@@ -154,6 +166,8 @@ CLIENT_CERT_EXPIRATION = "ClientCertExpiration"
 CODE_SIGNING_REVOKED = "CodeSigningRevoked"
 CODE_SIGNING_EXPIRATION = "CodeSigningExpiration"
 ADMIN_CREATION = "AdminCreation"
+ORG_VALIDATION_EXPIRATION = "OrganizationValidationExpiration"
+ORG_VALIDATION_EXPIRED = "OrganizationValidationExpired"
 
 
 def get(code: str) -> NotificationType:

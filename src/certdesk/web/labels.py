@@ -36,6 +36,7 @@ CORE_STRINGS = (
     gettext_noop("Allow domain delegation approval"),
     gettext_noop("Allow SSL auto approve"),
     gettext_noop("Allow SSL details changing"),
+    gettext_noop("Allow SSL approve"),
     gettext_noop("Allow key recovery of client certificates"),
     gettext_noop("Allow adding departments"),
     gettext_noop("Allow editing departments"),

@@ -3,7 +3,9 @@ sessions of admins that may no longer use the portal (disabled, API only, or out
 access-control list), language/time zone, and the CSP."""
 from __future__ import annotations
 
+import time
 import zoneinfo
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,11 +27,42 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "img-src 'self' data:",
     "frame-ancestors 'none'",
     "form-action 'self'",
+    "base-uri 'self'",
+    "object-src 'none'",
 ])
 
 # Portal pages an admin whose password must change may still reach.
 PASSWORD_CHANGE_EXEMPT = frozenset({"password-change", "logout", "set-language"})
 LOGIN_PAGES = frozenset({"home", "login", "customer-login", "set-language"})
+# Session key holding the time (epoch seconds) of the admin's last portal request (idle timeout).
+LAST_SEEN_KEY = "certdesk_last_seen"
+
+
+def _login_url(request) -> str:
+    """The login page, with ?next= back to the page the admin was on (for HTMX: the page
+    around the fragment, from HX-Current-URL; for a form POST: nothing, the POST is lost)."""
+    login = reverse(settings.LOGIN_URL)
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = current.path + (f"?{current.query}" if current.query else "")
+        if current.netloc and current.netloc != request.get_host():
+            target = ""
+    elif request.method in ("GET", "HEAD"):
+        target = request.get_full_path()
+    else:
+        target = ""
+    if not target.startswith("/") or target.startswith("//"):
+        return login
+    return f"{login}?{urlencode({'next': target}, safe='/')}"
+
+
+def _idle_too_long(request) -> bool:
+    """Sliding idle timeout (CERTDESK_SESSION_TIMEOUT minutes): stamp this request, and say
+    whether the previous one was longer ago than the timeout."""
+    now = int(time.time())
+    last = request.session.get(LAST_SEEN_KEY)
+    request.session[LAST_SEEN_KEY] = now
+    return isinstance(last, int) and now - last > settings.SESSION_TIMEOUT_MINUTES * 60
 
 
 def _portal_redirect(request, url: str) -> HttpResponse:
@@ -69,8 +102,20 @@ class PortalAccessMiddleware:
                 request.session.flush()
                 if match.url_name not in LOGIN_PAGES:
                     messages.warning(request, _("Your session has ended. Please log in again."))
-                    return _portal_redirect(request, reverse(settings.LOGIN_URL))
+                    return _portal_redirect(request, _login_url(request))
+            elif request.headers.get("HX-Request") and match.url_name not in LOGIN_PAGES:
+                # A fragment asked for after the session expired: the whole page goes to the
+                # login, which brings the admin back to it.
+                return _portal_redirect(request, _login_url(request))
             return None
+
+        if _idle_too_long(request):
+            logout(request)
+            if match.url_name in LOGIN_PAGES:
+                return None
+            messages.warning(request, _("Your session expired after %(minutes)d minutes without activity. "
+                                        "Please log in again.") % {"minutes": settings.SESSION_TIMEOUT_MINUTES})
+            return _portal_redirect(request, _login_url(request))
 
         if not user.is_active or user.api_only:
             logout(request)

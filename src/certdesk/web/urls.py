@@ -3,6 +3,10 @@ from django.urls import path
 
 from .views import access, accounts, auth, domains, pages, tenancy
 from .views import notifications
+from .views import reports
+from .views import certificates
+from .views import acme
+from .views import enrollment, enrollment_public
 
 app_name = "web"
 
@@ -20,19 +24,60 @@ urlpatterns = [
     path("language/", auth.set_language, name="set-language"),
 
     path("dashboard/", pages.dashboard, name="dashboard"),
-    path("certificates/", pages.unavailable, _unavailable("certificates"), name="certificate-list"),
+    # Certificates → SSL Certificates (issue 4)
+    path("certificates/", certificates.certificate_list, name="certificate-list"),
+    path("certificates/new/", certificates.certificate_create, name="certificate-create"),
+    path("certificates/<int:pk>/", certificates.certificate_detail, name="certificate-detail"),
+    path("certificates/<int:pk>/approve/", certificates.certificate_approve, name="certificate-approve"),
+    path("certificates/<int:pk>/decline/", certificates.certificate_decline, name="certificate-decline"),
+    path("certificates/<int:pk>/revoke/", certificates.certificate_revoke, name="certificate-revoke"),
+    path("certificates/<int:pk>/renew/", certificates.certificate_renew, name="certificate-renew"),
+    path("certificates/<int:pk>/replace/", certificates.certificate_replace, name="certificate-replace"),
+    path("certificates/<int:pk>/edit/", certificates.certificate_edit, name="certificate-edit"),
+    path("certificates/<int:pk>/download/<str:fmt>/", certificates.certificate_download,
+         name="certificate-download"),
     path("discovery/", pages.unavailable, _unavailable("discovery"), name="discovery-list"),
     path("domains/", domains.domain_list, name="domain-list"),
     path("persons/", pages.unavailable, _unavailable("persons"), name="person-list"),
     path("reports/", notifications.report_index, name="report-list"),
     path("reports/notifications/", notifications.notification_log, name="report-notifications"),
-    # Placeholders until their pages land (issue 8: reports; issues 4/5: enrollments)
-    path("reports/certificates/", pages.unavailable, _unavailable("reports"), name="report-certificates"),
-    path("reports/domains/", pages.unavailable, _unavailable("reports"), name="report-domains"),
-    path("reports/activity/", pages.unavailable, _unavailable("reports"), name="report-activity"),
-    path("enrollments/acme/", pages.unavailable, _unavailable("enrollments"), name="enrollment-acme-list"),
-    path("enrollments/web-forms/", pages.unavailable, _unavailable("enrollments"), name="enrollment-webform-list"),
-    path("enrollments/", pages.unavailable, _unavailable("enrollments"), name="enrollment-list"),
+    # Reports (issue 8)
+    path("reports/certificates/", reports.certificate_report, name="report-certificates"),
+    path("reports/domains/", reports.domain_report, name="report-domains"),
+    path("reports/activity/", reports.activity_report, name="report-activity"),
+    # Enrollments → ACME accounts (issue 5, seed 002)
+    path("enrollments/acme/", acme.account_list, name="enrollment-acme-list"),
+    path("enrollments/acme/new/", acme.account_create, name="enrollment-acme-create"),
+    path("enrollments/acme/<int:pk>/", acme.account_detail, name="enrollment-acme-detail"),
+    path("enrollments/acme/<int:pk>/details/", acme.account_credentials, name="enrollment-acme-credentials"),
+    path("enrollments/acme/<int:pk>/rename/", acme.account_rename, name="enrollment-acme-rename"),
+    path("enrollments/acme/<int:pk>/suspend/", acme.account_set_suspended, {"suspended": True},
+         name="enrollment-acme-suspend"),
+    path("enrollments/acme/<int:pk>/resume/", acme.account_set_suspended, {"suspended": False},
+         name="enrollment-acme-resume"),
+    path("enrollments/acme/<int:pk>/delete/", acme.account_delete, name="enrollment-acme-delete"),
+    path("enrollments/acme/<int:pk>/domains/bind/", acme.domain_bind, name="enrollment-acme-domain-bind"),
+    path("enrollments/acme/<int:pk>/domains/unbind/", acme.domain_unbind, name="enrollment-acme-domain-unbind"),
+    path("enrollments/acme/<int:pk>/clients/<int:client_pk>/deactivate/", acme.client_deactivate,
+         name="enrollment-acme-client-deactivate"),
+    # Enrollment → SSL web forms and the public self-enrollment pages (issue 4, seed 003 §7.4.2)
+    path("enrollments/", enrollment.enrollment_index, name="enrollment-list"),
+    path("enrollments/web-forms/", enrollment.webform_list, name="enrollment-webform-list"),
+    path("enrollments/web-forms/new/", enrollment.webform_create, name="enrollment-webform-create"),
+    path("enrollments/web-forms/<int:pk>/edit/", enrollment.webform_edit, name="enrollment-webform-edit"),
+    path("enrollments/web-forms/<int:pk>/code/", enrollment.webform_code, name="enrollment-webform-code"),
+    path("enrollments/web-forms/<int:pk>/enable/", enrollment.webform_set_enabled, {"enabled": True},
+         name="enrollment-webform-enable"),
+    path("enrollments/web-forms/<int:pk>/disable/", enrollment.webform_set_enabled, {"enabled": False},
+         name="enrollment-webform-disable"),
+    path("enrollments/web-forms/<int:pk>/delete/", enrollment.webform_delete, name="enrollment-webform-delete"),
+    path("enroll/ssl/certificate/<int:pk>/<str:token>/", enrollment_public.enroll_certificate,
+         name="enroll-ssl-certificate"),  # public: no login
+    path("enroll/ssl/certificate/<int:pk>/<str:token>/<str:fmt>/", enrollment_public.enroll_certificate_download,
+         name="enroll-ssl-certificate-download"),  # public: no login
+    path("enroll/ssl/<str:slug>/", enrollment_public.enroll_access, name="enroll-ssl"),  # public: no login
+    path("enroll/ssl/<str:slug>/request/", enrollment_public.enroll_request, name="enroll-ssl-request"),  # public
+    path("enroll/ssl/<str:slug>/done/", enrollment_public.enroll_done, name="enroll-ssl-done"),  # public
     path("integrations/", pages.unavailable, _unavailable("integrations"), name="integration-list"),
     path("about/", pages.about, name="about"),
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from ..forms.accounts import organization_choices
 from ..forms.notifications import ALL_ORGANIZATIONS, RuleForm, TemplateForm, WebhookForm
 from ..labels import translated
 from .base import apply_error, error_page, is_htmx, portal_view, safe_next
+from . import reports
 
 PAGE_SIZE = 50
 
@@ -249,10 +251,14 @@ def notification_log(request: HttpRequest, actor) -> HttpResponse:
         status = ""
     query = request.GET.get("q", "").strip()[:100]
     log = queries.notification_log(actor, status=status, recipient=query)
+    export = request.GET.get("export", "")
+    if export in reports.EXPORT_FORMATS:  # CSV / XLSX of every filtered row (issue 8)
+        return reports.export_notification_log(request, log, export)
     page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = urlencode({k: v for k, v in (("status", status), ("q", query)) if v})
     return render(request, "web/notifications/notification_log.html", {
         "page": page, "rows": list(page.object_list), "status": status, "query": query,
-        "statuses": Status.choices})
+        "statuses": Status.choices, "export_query": f"{filters}&export=" if filters else "export="})
 
 
 # ---------------------------------------------------------------------------

@@ -11,17 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from certdesk.accounts import policy
 from certdesk.tenancy import services as tenancy
-from certdesk.tenancy.queries import visible_organizations
 
 from .base import portal_view
 
 # The menus of seed 000 that this version does not offer yet, with what they will hold.
 UNAVAILABLE = {
-    "certificates": (_("Certificates"), _("View and request SSL, client and code signing certificates.")),
     "discovery": (_("Discovery"), _("Scan your networks for certificates and add them to the inventory.")),
     "persons": (_("Persons"), _("People who hold client certificates.")),
-    "reports": (_("Reports"), _("Reports on certificates, discovery, notifications and activity.")),
-    "enrollments": (_("Enrollments"), _("Certificate profiles, self-enrollment forms and ACME accounts.")),
     "integrations": (_("Integrations"), _("Agents and other integrations.")),
 }
 
@@ -32,6 +28,12 @@ FEATURES = (
     _("Organization validation (OV anchor) triggered by an MRAO and decided by another MRAO"),
     _("Admins: MRAO, RAO and DRAO roles, privileges, enable and disable, password reset"),
     _("Portal in English and French"),
+    _("SSL certificates: list with filters, request, approve, decline, revoke, renew, replace, edit, download "
+      "in every format"),
+    _("ACME accounts: create with Key ID and HMAC key, bound domains, ACME clients, suspend, delete"),
+    _("SSL self-enrollment web forms: access code, assigned profiles, automatic approval, public request page"),
+    _("Dashboard with charts of your scope; reports on certificates, domains and DCV, notifications and activity, "
+      "exported as CSV or XLSX"),
 )
 
 
@@ -49,13 +51,10 @@ def product_version() -> str:
 
 @portal_view
 def dashboard(request: HttpRequest, actor) -> HttpResponse:
-    orgs = visible_organizations(actor)
-    counts = {
-        "organizations": orgs.filter(parent__isnull=True).count(),
-        "departments": orgs.filter(parent__isnull=False).count(),
-        "admins": policy.visible_admins(actor).count(),
-    }
-    return render(request, "web/portal/dashboard.html", {"counts": counts})
+    """Figures and charts of the admin's scope, each linking to the filtered list behind it (issue 8)."""
+    from .reports import dashboard_context
+
+    return render(request, "web/portal/dashboard.html", dashboard_context(actor))
 
 
 @portal_view

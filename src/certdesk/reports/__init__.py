@@ -1,0 +1,1 @@
+"""Read-only report queries (certificates, domains/DCV, activity) and their CSV/XLSX exports."""

@@ -159,6 +159,7 @@ def test_add_a_domain_and_validate_it_through_dns(portal, mrao, univ, dns):
     panel.get_by_role("button", name="Submit").click()
     expect(panel).to_contain_text("Domain control validated.")
     expect(panel.locator(".badge.ok")).to_have_text("VALIDATED")
+    expect(page.locator("#domain-display-badge")).to_have_text("VALIDATED")  # the title follows, no reload
     portal.shot("domain-dcv")
     domain.refresh_from_db()
     assert domain.dcv_status == DcvStatus.VALIDATED

@@ -393,9 +393,10 @@ def _panel(actor, domain: Domain, *, mode: str = "", notice: str = "", error: st
 def _panel_response(request, actor, domain, *, mode: str = "", notice: str = "", error: str = "", form=None,
                     status: int = 200) -> HttpResponse:
     if is_htmx(request):
+        # the page title's badge follows the panel (out-of-band swap), e.g. VALIDATED after Submit
         return render(request, "web/domains/_partials/dcv_panel.html",
-                      {"panel": _panel(actor, domain, mode=mode, notice=notice, error=error, form=form)},
-                      status=status)
+                      {"panel": _panel(actor, domain, mode=mode, notice=notice, error=error, form=form),
+                       "oob_badge": True}, status=status)
     if error:
         messages.error(request, error)
     elif notice:

@@ -586,3 +586,10 @@ def _compile_po(text: str) -> bytes:
     header = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
     return (header + struct.pack(f"{len(table_ids)}i", *table_ids) + struct.pack(f"{len(table_strs)}i", *table_strs)
             + ids_blob + strs_blob)
+
+
+def test_request_page_on_a_fresh_installation_says_what_is_missing(mrao_client):
+    """No organization yet (what `make run` starts with): a 403 that tells the MRAO what to do."""
+    response = mrao_client.get("/certificates/new/")
+    assert response.status_code == 403
+    assert "There is no organization or department you may request SSL certificates for" in response.content.decode()

@@ -572,7 +572,12 @@ def _profile_id(raw) -> int | None:
 def certificate_create(request: HttpRequest, actor) -> HttpResponse:
     organizations = [o for o in _ssl_organizations(actor) if policy.can(actor, Perm.REQUEST_SSL, o)]
     if not organizations:
-        return error_page(request, None, status=403)
+        # e.g. a fresh installation: say what to do rather than a bare "not allowed"
+        return render(request, "web/portal/error.html", {
+            "title": _("Not allowed"),
+            "text": _("There is no organization or department you may request SSL certificates for. An "
+                      "organization must exist and you need the SSL role on it (or on one of its departments)."),
+        }, status=403)
     profiles = list(queries.profiles_for(actor.customer))
     by_id = {p.pk: p for p in profiles}
     now = timezone.now()

@@ -71,7 +71,7 @@ def main() -> None:
     from certdesk.certificates import sweeps
     from certdesk.certificates.models import Certificate
     from certdesk.core import queue
-    from certdesk.domains import tasks as domain_tasks
+    from certdesk.domains import services as domain_services
     from certdesk.domains.models import Domain
 
     dataset.build(certificates=args.certificates, domains=args.domains)
@@ -88,7 +88,7 @@ def main() -> None:
         at = now + timedelta(days=day)
         measure(f"day {day} certificates expire_sweep", lambda: sweeps.expire_sweep(now=at), trace=trace)
         measure(f"day {day} certificates expiring_sweep", lambda: sweeps.expiring_sweep(now=at), trace=trace)
-        measure(f"day {day} domains expire_sweep", lambda: domain_tasks.expire_sweep(now=at), trace=trace)
+        measure(f"day {day} domains expire_sweep", lambda: domain_services.expire_sweep(now=at), trace=trace)
 
 
 if __name__ == "__main__":

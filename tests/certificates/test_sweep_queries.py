@@ -15,7 +15,7 @@ from certdesk.certificates.models import Certificate, CertificateEvent
 from certdesk.certificates.states import Status
 from certdesk.core import audit
 from certdesk.core.models import AuditEvent
-from certdesk.domains import tasks as domain_tasks
+from certdesk.domains import services as domain_services
 from certdesk.domains.models import Delegation, Domain
 from certdesk.notifications.dispatch import ensure_builtin_rules
 from certdesk.notifications.models import NotificationEvent, OutboxMessage
@@ -108,7 +108,7 @@ def test_domain_sweep_queries_do_not_grow(tenant):
         _domains(orgs, at, size, days_left=-1, prefix=f"gone{round_}-")
         _domains(orgs, at, size, days_left=25, prefix=f"soon{round_}-")
         _domains(orgs, at, size, days_left=10, prefix=f"sooner{round_}-")
-        queries, result = _count(lambda: domain_tasks.expire_sweep(now=at))
+        queries, result = _count(lambda: domain_services.expire_sweep(now=at))
         assert result == {"expired": size, "notices": 2 * size, "revalidated": 0}
         counts.append(queries)
     assert counts[0] == counts[1], counts
@@ -116,7 +116,7 @@ def test_domain_sweep_queries_do_not_grow(tenant):
     assert audit.verify().ok
     events = NotificationEvent.objects.filter(type="DCVExpiration")
     assert sorted({e.context["days"] for e in events}) == [15, 30]
-    assert domain_tasks.expire_sweep(now=now) == {"expired": 0, "notices": 0, "revalidated": 0}
+    assert domain_services.expire_sweep(now=now) == {"expired": 0, "notices": 0, "revalidated": 0}
 
 
 def test_domain_sweep_notices_once_then_expires_like_the_service(make_domain, univ, validate,
@@ -138,11 +138,11 @@ def test_domain_sweep_notices_once_then_expires_like_the_service(make_domain, un
     signals.dcv_expired.connect(on_expired)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            assert domain_tasks.expire_sweep(now=expires - timedelta(days=40))["notices"] == 0
-            assert domain_tasks.expire_sweep(now=expires - timedelta(days=29))["notices"] == 1
-            assert domain_tasks.expire_sweep(now=expires - timedelta(days=28))["notices"] == 0  # once
-            assert domain_tasks.expire_sweep(now=expires - timedelta(days=14))["notices"] == 1
-            counts = domain_tasks.expire_sweep(now=expires + timedelta(minutes=1))
+            assert domain_services.expire_sweep(now=expires - timedelta(days=40))["notices"] == 0
+            assert domain_services.expire_sweep(now=expires - timedelta(days=29))["notices"] == 1
+            assert domain_services.expire_sweep(now=expires - timedelta(days=28))["notices"] == 0  # once
+            assert domain_services.expire_sweep(now=expires - timedelta(days=14))["notices"] == 1
+            counts = domain_services.expire_sweep(now=expires + timedelta(minutes=1))
     finally:
         signals.dcv_expiring.disconnect(on_expiring)
         signals.dcv_expired.disconnect(on_expired)

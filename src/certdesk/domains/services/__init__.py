@@ -15,10 +15,10 @@ from .domains import (
     update_domain,
 )
 from .email_dcv import EmailLink, LinkState, confirm_email_dcv, email_link
+from .sweeps import expire_sweep
 from .validation import (
     DcvResult,
     delete_dcv,
-    expire_sweep,
     recheck_dcv,
     recheck_due,
     reset_dcv,

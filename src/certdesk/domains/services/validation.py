@@ -29,10 +29,8 @@ from ..errors import DcvMethodDisabled, DcvMethodRefused, DcvOrderRefused, Domai
 from ..models import DcvEmailChallenge, DcvOrder, DcvSettings, Domain
 from ..states import (
     CHECKED_METHODS,
-    EXPIRY_NOTICE_DAYS,
     FILE_METHODS,
     OPEN_ORDER_STATUSES,
-    REVALIDATION_WINDOW_DAYS,
     DcvMethod,
     DcvStatus,
     OrderStatus,
@@ -490,38 +488,6 @@ def recheck_due(*, now: datetime | None = None, limit: int = 200) -> int:
             continue
         checked += 1
     return checked
-
-
-def expire_sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
-    """The worker's daily job: VALIDATED → EXPIRED past expiry (audited), 'expiring in 30/15 days'
-    events, and automatic revalidation of persistent-TXT domains entering their revalidation window."""
-    now = now or timezone.now()
-    counts = {"expired": 0, "notices": 0, "revalidated": 0}
-    last_id = 0
-    while True:
-        ids = list(Domain.objects.filter(pk__gt=last_id, dcv_status=DcvStatus.VALIDATED, dcv_expires__lte=now)
-                   .order_by("id").values_list("id", flat=True)[:batch])
-        if not ids:
-            break
-        last_id = ids[-1]
-        for domain_id in ids:
-            with transaction.atomic():
-                domain = Domain.objects.select_for_update(of=("self",)).select_related("customer").get(pk=domain_id)
-                if domain.dcv_status != DcvStatus.VALIDATED or domain.dcv_expires is None or domain.dcv_expires > now:
-                    continue
-                domain.dcv_status = DcvStatus.EXPIRED
-                domain.save(update_fields=["dcv_status", "modified"])
-                audit.record(system_actor(domain.customer), "dcv.expired", domain, expires=domain.dcv_expires,
-                             dcv_status=[DcvStatus.VALIDATED, DcvStatus.EXPIRED])
-                signals.send_in_transaction(signals.dcv_expired, domain_id=domain.pk, customer_id=domain.customer_id)
-                counts["expired"] += 1
-    horizon = now + timedelta(days=max(REVALIDATION_WINDOW_DAYS, *EXPIRY_NOTICE_DAYS))
-    for domain in (Domain.objects.filter(dcv_status=DcvStatus.VALIDATED, dcv_expires__gt=now,
-                                         dcv_expires__lte=horizon).select_related("customer").iterator()):
-        counts["notices"] += _notice(domain, now)
-        if domain.dcv_method == DcvMethod.TXT_PERSIST and _revalidate_persistent(domain, now):
-            counts["revalidated"] += 1
-    return counts
 
 
 def _validity_of(domain: Domain) -> int:

@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test test-postgres install install-test browser serve setup demo clean lint
+.PHONY: run test test-postgres install install-test browser serve setup demo demo-large clean lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ run: setup
 
 demo: setup
 	$(BIN)/certdesk demo
+
+# A large network to try the portal on: ~40 institutions, 3,000 domains, 20,000 real certificates (~2 min).
+demo-large: setup
+	$(BIN)/certdesk demo --large
 
 # The whole suite on SQLite (the embedded default). .ci/run adds the PostgreSQL pass.
 test: install-test

@@ -17,7 +17,9 @@ PEBBLE_VA_NOSLEEP=1, PEBBLE_WFE_NONCEREJECT=0 and PEBBLE_AUTHZREUSE=100: its aut
 valid after the warm-up order of each client, its nearest equivalent of pre-authorized identifiers.
 
 Runs on the database of CERTDESK_DATABASE_URL (default: a fresh SQLite file in a temporary data
-dir). For PostgreSQL, name a database of your own: it is created when missing, and
+dir). Used replay nonces go to the cache when it is Redis (CERTDESK_CACHE_URL, e.g.
+redis://127.0.0.1:6379/7 — a db of its own), else to the database (`certdesk.acme.nonces`).
+For PostgreSQL, name a database of your own: it is created when missing, and
 `--recreate-database` drops and re-creates it (the CA keys of a previous run lived in another
 temporary data dir, so a database from an earlier run cannot be reused).
 
@@ -47,7 +49,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))  # tests.domains.servers: the loopback DNS server
 OWN_DATA_DIR = "CERTDESK_DATA_DIR" not in os.environ  # a temporary one, removed at the end
-os.environ.setdefault("CERTDESK_DATA_DIR", tempfile.mkdtemp(prefix="certdesk-bench-acme-"))
+if OWN_DATA_DIR:
+    os.environ["CERTDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="certdesk-bench-acme-")
 os.environ.setdefault("CERTDESK_CA_PASSPHRASE", "bench-passphrase")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certdesk.settings")
 
@@ -373,13 +376,15 @@ def line(label: str, concurrency: int, result: dict) -> str:
     new, final, download = (x * 1000 for x in result["phases"])
     return (f"{label:9} {concurrency:2} client(s): {result['rate']:7.1f} orders/s  ({result['orders']} orders, "
             f"median {result['median'] * 1000:7.1f} ms, p95 {result['p95'] * 1000:7.1f} ms; medians newOrder "
-            f"{new:.1f} / finalize {final:.1f} / download {download:.1f} ms)")
+            f"{new:.1f} / finalize {final:.1f} / download {download:.1f} ms; load average {os.getloadavg()[0]:.1f})")
 
 
 def main() -> None:
     from tests.domains.servers import DnsServer
 
     global DNS
+    from certdesk.acme import nonces
+
     concurrencies = [int(c) for c in ARGS.clients.split(",") if c.strip()]
     work = Path(tempfile.mkdtemp(prefix="acme-bench-"))
     DNS = DnsServer().start()
@@ -392,6 +397,7 @@ def main() -> None:
         print(f"database: {engine}; certdesk serve with {ARGS.web_workers} gunicorn workers (set-up "
               f"{time.perf_counter() - setup_started:.0f} s); OV endpoint, 1 name per order, pre-authorized; "
               f"issuing CA RSA-4096/SHA-384, lint before signing {'on' if settings.LINT_BEFORE_SIGNING else 'off'}; "
+              f"used nonces in {'Redis' if nonces.uses_cache() else 'the database'}; "
               f"{ARGS.seconds:.0f} s per measurement; {os.cpu_count()} CPU(s) shared by clients and servers, "
               f"load average {os.getloadavg()[0]:.1f} at start")
         print(f"certdesk: HEAD newNonce median {baseline(certdesk) * 1000:.1f} ms (request overhead, no ACME work)")

@@ -57,6 +57,10 @@ def database_from_url(url: str) -> dict:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # One connection per thread (Django's are thread-local), kept across requests instead of
+            # opened (and its PRAGMAs run) for each one; safe with gunicorn's threads under WAL.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": None},
         }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
@@ -117,6 +121,7 @@ INSTALLED_APPS = [
     "certdesk.certificates",
     "certdesk.acme",
     "certdesk.enrollment",
+    "certdesk.persons",
     "certdesk.api",
     "certdesk.web",
     "certdesk.notifications",
@@ -138,6 +143,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "certdesk.urls"
 WSGI_APPLICATION = "certdesk.wsgi.application"
+
+# <select> written in Python (hundreds of organizations in a filter); everything else as Django renders it
+FORM_RENDERER = "certdesk.web.forms.renderer.PortalFormRenderer"
 
 TEMPLATES = [
     {
@@ -200,10 +208,23 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# The shared cache (verified API credentials, report figures, used ACME nonces): Redis at
+# CERTDESK_CACHE_URL ("redis://host:6379/1"; default: CERTDESK_REDIS_URL, the queue's Redis) when
+# set, else a table of the database. Never a per-process cache: every web process must see it.
+CACHE_URL = env_str("CERTDESK_CACHE_URL", env_str("CERTDESK_REDIS_URL", ""))
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ValueError("CERTDESK_CACHE_URL: use a redis:// (or rediss://, unix://) URL, or leave it empty")
 CACHES = {
     "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "certdesk",
+    } if CACHE_URL else {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "certdesk_cache",
+        # Django's default (300 entries, then a third culled) churns once a few dozen admins and
+        # robots share it: the dashboard figures and the API's large counts would be thrown away.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 }
 

@@ -83,3 +83,28 @@ def test_admin_list_query_count_is_bounded(mrao_api, many_admins, django_assert_
     mrao_api.get("admin/v1")  # warm the credential cache
     with django_assert_max_num_queries(6):  # + the IP access-control lookup
         assert len(mrao_api.get("admin/v1").json()) == 8
+
+
+def test_deep_pages_read_ids_first_and_keep_the_order(mrao_api, many_admins, monkeypatch):
+    from certdesk.api import paging
+
+    ids = [a.pk for a in many_admins]
+    monkeypatch.setattr(paging, "DEFERRED_FROM", 2)
+    pages = [[a["id"] for a in mrao_api.get("admin/v1", {"position": p, "size": 3}).json()] for p in (0, 3, 6)]
+    assert sum(pages, []) == ids
+    assert mrao_api.get("admin/v1", {"position": 4, "size": 2, "login": "bulk03"}).json() == []
+
+
+def test_large_totals_are_cached_until_something_changes(mrao_api, mrao_actor, many_admins, monkeypatch,
+                                                          django_assert_max_num_queries):
+    from certdesk.api import paging
+
+    monkeypatch.setattr(paging, "COUNT_CACHE_FROM", 3)
+    assert mrao_api.get("admin/v1", {"size": 1})["X-Total-Count"] == "8"
+    Admin.objects.filter(login="bulk06").delete()  # not audited: the cached total stays until the next change
+    assert mrao_api.get("admin/v1", {"size": 1})["X-Total-Count"] == "8"
+    tenancy.create_organization(mrao_actor, name="Moves the audit tip", city="Lyon", country="FR")
+    assert mrao_api.get("admin/v1", {"size": 1})["X-Total-Count"] == "7"
+    monkeypatch.setattr(paging, "COUNT_CACHE_FROM", 100)  # below the threshold: counted exactly every time
+    Admin.objects.filter(login="bulk05").delete()
+    assert mrao_api.get("admin/v1", {"size": 1})["X-Total-Count"] == "6"

@@ -22,7 +22,8 @@ with the six expected HTTP statuses in that order (the last three actors are alw
 scope), the object being `shows=` (a placeholder name). Placeholders: {univ} {physics}
 {chemistry} {biology} (no admins) {nantes} {jisc_org} {target} (a DRAO of Physics) {validation}
 (pending, of Lyon) {domain} (delegated to Physics, and REQUESTED for Lyon) {domain_name}
-{token} (the drao's own API token) {notification} (Physics'); with `pki_row` (certificates and
+{token} (the drao's own API token) {notification} (Physics') {person} {person_email} (a person of
+Physics); with `pki_row` (certificates and
 ACME, built only for the rows that need them): {cert} (issued, of Physics) {request} (awaiting
 approval, of Physics) {serial} {renew_id} {csr} {multi} (the OV Multi-Domain profile) {acme}
 (Physics' ACME account) {acme_client} {imported} (a certificate of Physics signed elsewhere, imported)
@@ -42,7 +43,7 @@ from django.urls import get_resolver
 from certdesk.accounts import services as accounts
 from certdesk.accounts.models import AccessControlEntry, ApiToken
 from certdesk.api import urls as api_urls
-from certdesk.domains.models import Delegation
+from certdesk.domains.models import Delegation, Domain
 from certdesk.domains.states import DelegationStatus
 from certdesk.tenancy import services as tenancy
 from certdesk.tenancy.models import Organization
@@ -197,6 +198,17 @@ ROWS = [
     row("DELETE", "notification-detail", "notification/v1/{notification}", "200 200 200 404 404 404"),
     row("GET", "report-notification-log", "report/v1/notification-log", "200 200 200 200 200 200"),
     row("POST", "report-notification-log", "report/v1/notification-log", "200 200 200 200 200 200", {}),
+    # Persons: client-certificate administration (MRAO, RAO/DRAO SMIME); the RAO and DRAOs here are SSL
+    # admins, so they see no person ({person}: of Physics) and may add none (403 where they cover the
+    # organization, 400 "organization not found" elsewhere)
+    row("GET", "person-list", "person/v1", "200+ 200- 200- 200- 200- 200-", shows="person"),
+    row("POST", "person-list", "person/v2", "201 403 403 400 400 400",
+        {"firstName": "Matrix", "lastName": "Person", "email": "matrix@people.univ-lyon.test",
+         "organizationId": "{physics}"}),
+    row("GET", "person-by-email", "person/v1/id/byEmail/{person_email}", "200 404 404 404 404 404"),
+    row("GET", "person-detail", "person/v1/{person}", "200 404 404 404 404 404"),
+    row("PUT", "person-detail", "person/v2/{person}", "200 404 404 404 404 404", {"phone": "+33 1 02 03"}),
+    row("DELETE", "person-detail", "person/v1/{person}", "200 404 404 404 404 404"),
     # SSL certificates: Lyon, Physics and Chemistry have their Web API enabled for SSL, Nantes and
     # jisc's organization do not (so their admins are refused at once, 403). Changing details needs
     # sslManage (neither the RAO nor the DRAO here has it); approving and declining need sslApprove,
@@ -288,10 +300,18 @@ def world(settings, mrao, mrao2, mrao_actor, univ, physics, chemistry, rao_univ,
     from certdesk.notifications import services as notifications
 
     rule = notifications.create_rule(mrao_actor, type="DCVValidated", organization=physics, notify_roles=["DRAO"])
+    from certdesk.persons.models import Person
+
+    # A domain for persons' emails, delegated to Physics for client certificates, and a person of Physics.
+    people_domain = Domain.objects.create(customer=mrao.customer, name="people.univ-lyon.test")
+    Delegation.objects.create(domain=people_domain, organization=physics, cert_types=["SMIME"],
+                              status=DelegationStatus.ACTIVE)
+    person = Person.objects.create(customer=mrao.customer, organization=physics, email="paula@people.univ-lyon.test",
+                                   first_name="Paula", last_name="Physique", common_name="Paula Physique")
     ids = {"univ": univ.pk, "physics": physics.pk, "chemistry": chemistry.pk, "nantes": other_org.pk,
            "jisc_org": other_customer_org.pk, "target": target.pk, "validation": validation.pk,
            "domain": domain.pk, "domain_name": domain.name, "token": token.pk, "notification": rule.pk,
-           "biology": biology.pk}
+           "biology": biology.pk, "person": person.pk, "person_email": person.email}
     people = {"mrao": (mrao, "renater"), "rao": (rao_univ, "renater"), "drao": (drao_physics, "renater"),
               "drao_other": (drao_chemistry, "renater"), "rao_other": (rao_other, "renater"),
               "other_customer": (other_mrao, "jisc"), "disabled": (disabled, "renater"),

@@ -135,3 +135,22 @@ def test_french_catalogue_is_compiled_next_to_its_source():
     folder = Path(certdesk.notifications.__file__).parent / "locale" / "fr" / "LC_MESSAGES"
     po, mo = folder / "django.po", folder / "django.mo"
     assert mo.stat().st_mtime >= po.stat().st_mtime - 5 and "#, fuzzy" not in po.read_text()
+
+
+def test_deleting_a_notification_or_a_webhook_asks_first(login, rao_univ, univ, physics, drao_physics):
+    client = login(rao_univ)
+    client.post("/settings/notifications/new/", {
+        "type": "SSLExpiration", "organization": str(physics.pk), "description": "Physics reminders",
+        "notify_roles": ["DRAO"], "days_before": "30", "enabled": "on"})
+    rule = NotificationRule.objects.get(description="Physics reminders")
+    client.post("/settings/notifications/webhooks/", {"url": "https://hooks.univ-lyon.example/certdesk",
+                                                      "organization": str(univ.pk), "types": ["SSLRevoked"]})
+    hook = Webhook.objects.get()
+    for url, model, obj, question in ((f"/settings/notifications/{rule.pk}/delete/", NotificationRule, rule,
+                                       "Delete this notification?"),
+                                      (f"/settings/notifications/webhooks/{hook.pk}/delete/", Webhook, hook,
+                                       "Delete this webhook?")):
+        html = _checked_page(client.post(url))
+        assert question in html and model.objects.filter(pk=obj.pk).exists()
+        assert client.post(url, {"confirmed": "1"}).status_code == 302
+        assert not model.objects.filter(pk=obj.pk).exists()

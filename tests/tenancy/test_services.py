@@ -124,3 +124,19 @@ def test_validation_details_are_cleaned(mrao_actor):
     assert org.validation_status == ValidationStatus.NOT_VALIDATED
     validation = services.submit_validation(mrao_actor, org, details={"generalDetails": {"name": "Rennes"}})
     assert validation.details == {"generalDetails": {"name": "Rennes"}}
+
+
+def test_department_with_certificates_cannot_be_deleted(mrao_actor, physics):
+    """Certificates keep their organization (PROTECT): the deletion is refused with a message (the
+    portal and the REST API show it), never a ProtectedError, and nothing is written."""
+    from certdesk.core.models import AuditEvent
+    from certdesk.tenancy.errors import OrganizationRefused
+    from certdesk.tenancy.models import Organization
+    from tests.reports.factories import make_certs
+
+    make_certs(physics, 1)
+    audited = AuditEvent.objects.count()
+    with pytest.raises(OrganizationRefused) as err:
+        services.delete_organization(mrao_actor, physics)
+    assert "still has certificates" in err.value.message
+    assert Organization.objects.filter(pk=physics.pk).exists() and AuditEvent.objects.count() == audited

@@ -88,7 +88,7 @@ def test_mrao_manages_every_list(mrao_client, customer, univ, physics, chemistry
     entry = AccessControlEntry.objects.get(organization=physics)
     assert (entry.network, entry.description) == ("195.98.237.2/32", "RENATER")
     assert "195.98.237.2/32" in mrao_client.get("/settings/access-control/").content.decode()
-    assert mrao_client.post(f"/settings/access-control/{entry.pk}/remove/").status_code == 302
+    assert mrao_client.post(f"/settings/access-control/{entry.pk}/remove/", {"confirmed": "1"}).status_code == 302
     assert not AccessControlEntry.objects.exists()
     assert AuditEvent.objects.filter(action__in=["access_control.added", "access_control.removed"]).count() == 2
 
@@ -153,7 +153,7 @@ def test_web_api_secret_is_shown_once_and_not_cached(mrao_client, physics):
     assert access.web_api_secret_matches(physics, secret)
     assert secret not in mrao_client.get("/settings/access-control/").content.decode()
     assert mrao_client.post(f"/settings/access-control/web-api/{physics.pk}/secret/",
-                            {"action": "clear"}).status_code == 302
+                            {"action": "clear", "confirmed": "1"}).status_code == 302
     physics.refresh_from_db()
     assert physics.web_api_secret == ""
 
@@ -187,7 +187,7 @@ def test_token_is_created_shown_once_and_revoked(client, login_as, drao_physics)
     assert token.prefix in listing and raw not in listing
     api = client.get("/api/organization/v1", headers={"Authorization": f"Bearer {raw}"})
     assert api.status_code == 200
-    assert client.post(f"/settings/api-tokens/{token.pk}/revoke/").status_code == 302
+    assert client.post(f"/settings/api-tokens/{token.pk}/revoke/", {"confirmed": "1"}).status_code == 302
     token.refresh_from_db()
     assert token.revoked is not None
 
@@ -226,3 +226,47 @@ def test_pages_need_a_login(client, path):
 def test_settings_page_links_the_new_pages(mrao_client):
     html = mrao_client.get("/settings/").content.decode()
     assert "/settings/access-control/" in html and "/settings/api-tokens/" in html
+
+
+def test_destructive_actions_ask_first_then_act_once_confirmed(mrao_client, customer, physics):
+    """Removing a network (like revoking a token, changing a Web API key, deleting a notification or a
+    webhook, removing a delegation, deactivating an ACME client) asks first: a dialog for HTMX, a page
+    without JavaScript, posting the same fields again with confirmed=1. Nothing changes before."""
+    fence(customer, physics, "127.0.0.0/8")
+    fence(customer, physics, "10.0.0.0/8")
+    entry = AccessControlEntry.objects.get(network="10.0.0.0/8")
+    url = f"/settings/access-control/{entry.pk}/remove/"
+    page = mrao_client.post(url, HTTP_REFERER="http://testserver/settings/access-control/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "<h2 id=\"dialog-title\">Remove this network?</h2>" in html
+    assert '<input type="hidden" name="confirmed" value="1">' in html and f'action="{url}"' in html
+    assert 'href="http://testserver/settings/access-control/"' in html  # Cancel goes back
+    assert AccessControlEntry.objects.filter(pk=entry.pk).exists()
+    dialog = mrao_client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in dialog and "Remove this network?" in dialog
+    assert mrao_client.post(url, {"confirmed": "1"}).status_code == 302
+    assert not AccessControlEntry.objects.filter(pk=entry.pk).exists()
+    # a foreign Referer is not offered as the way back
+    assert 'href="https://evil.example/' not in mrao_client.post(
+        f"/settings/access-control/{AccessControlEntry.objects.get().pk}/remove/",
+        HTTP_REFERER="https://evil.example/x").content.decode()
+
+
+def test_generating_a_first_web_api_key_asks_nothing_replacing_it_asks(mrao_client, physics):
+    url = f"/settings/access-control/web-api/{physics.pk}/secret/"
+    assert 'class="secret"' in mrao_client.post(url, {"action": "generate"}).content.decode()
+    physics.refresh_from_db()
+    first = physics.web_api_secret
+    html = mrao_client.post(url, {"action": "generate", "replacing": "1"}).content.decode()
+    assert "Change the Web API secret key?" in html and 'class="secret"' not in html
+    physics.refresh_from_db()
+    assert physics.web_api_secret == first
+    html = mrao_client.post(url, {"action": "generate", "replacing": "1", "confirmed": "1"}).content.decode()
+    assert 'class="secret"' in html
+
+
+def test_the_portal_offers_the_question_in_a_dialog(mrao_client, customer, physics):
+    fence(customer, physics, "10.0.0.0/8")
+    html = mrao_client.get("/settings/access-control/").content.decode()
+    entry = AccessControlEntry.objects.get()
+    assert (f'hx-post="/settings/access-control/{entry.pk}/remove/" hx-target="#portal-dialog-body"') in html

@@ -5,8 +5,6 @@ Details revealing the Key ID, HMAC key and certbot line, suspend/resume, rename,
 deactivating a real registered ACME client, delete, DRAO scope, other customers, French."""
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,7 +36,6 @@ from .conftest import parse_page
 
 HX = {"HTTP_HX_REQUEST": "true"}
 FR = {"HTTP_ACCEPT_LANGUAGE": "fr"}
-STAGING = Path(__file__).resolve().parents[2] / "locale-staging" / "acme.po"
 
 
 @pytest.fixture(autouse=True)
@@ -325,7 +322,7 @@ def test_registered_clients_are_listed_and_can_be_deactivated(drao_client, physi
     html = _html(drao_client.get(url))
     assert client.thumbprint in html and "ops@physics.univ-lyon.example" in html
     assert f"/clients/{client.pk}/deactivate/" in html
-    assert drao_client.post(f"{url}clients/{client.pk}/deactivate/").status_code == 302
+    assert drao_client.post(f"{url}clients/{client.pk}/deactivate/", {"confirmed": "1"}).status_code == 302
     client.refresh_from_db()
     assert client.status == "deactivated"
     assert f"/clients/{client.pk}/deactivate/" not in _html(drao_client.get(url))
@@ -391,19 +388,7 @@ def test_login_required(client, physics_account):
 # French, CSP, labels
 
 
-@pytest.fixture
-def french_catalogue(settings, tmp_path):
-    """The staged French strings of these pages (locale-staging/acme.po) until the lead merges them
-    into the main catalogue; after the merge (file gone) the main catalogue is used as is."""
-    if STAGING.exists() and shutil.which("msgfmt"):
-        target = tmp_path / "fr" / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        subprocess.run(["msgfmt", "-o", str(target / "django.mo"), str(STAGING)], check=True)
-        settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
-    return settings
-
-
-def test_french_rendering(french_catalogue, drao_client, physics_account, registered):
+def test_french_rendering(drao_client, physics_account, registered):
     registered(physics_account)
     html = _html(drao_client.get("/enrollments/acme/", **FR))
     for text in ("Comptes ACME", "Serveur ACME", "Domaines associés", "Certificats obtenus", "Ajouter un compte ACME",
@@ -421,13 +406,12 @@ def test_french_rendering(french_catalogue, drao_client, physics_account, regist
     assert "Supprimer le compte ACME physics-web ?" in html
 
 
-def test_staged_french_covers_every_string_of_these_pages():
-    """Every msgid of the ACME templates, views and forms has a French translation (staged or merged)."""
+def test_french_covers_every_string_of_these_pages():
+    """Every msgid of the ACME templates, views and forms has a French translation."""
     import re
 
     root = Path(__file__).resolve().parents[2]
     main = (root / "src/certdesk/locale/fr/LC_MESSAGES/django.po").read_text(encoding="utf-8")
-    staged = STAGING.read_text(encoding="utf-8") if STAGING.exists() else ""
 
     def translated_ids(text):
         out = set()
@@ -436,7 +420,7 @@ def test_staged_french_covers_every_string_of_these_pages():
                 out.add("".join(re.findall(r'"(.*)"', m.group(1))).replace('\\"', '"'))
         return out
 
-    known = translated_ids(main) | translated_ids(staged)
+    known = translated_ids(main)
     wanted = set()
     for path in (root / "src/certdesk/web/templates/web/acme").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
@@ -466,3 +450,29 @@ def test_acme_pages_have_csp_no_inline_script_and_labelled_inputs(rao_client, ph
                 assert page.inline_scripts == 0 and page.event_attributes == [], url
                 assert page.style_attributes == 0, url
                 assert page.unlabelled() == [], (url, page.unlabelled())
+
+
+# ---------------------------------------------------------------------------
+# Enrollment endpoints
+
+
+def test_endpoints_page_lists_acme_directories_api_and_web_forms_in_scope(
+        mrao_client, drao_client, physics_account, univ_account, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        html = _html(mrao_client.get("/enrollments/endpoints/"))
+    ov = html.split('id="endpoint-OV"', 1)[1].split("</tr>", 1)[0]
+    assert f"{BASE}/acme/OV/directory" in ov and '?endpoint=OV">1</a>' in ov
+    dv = html.split('id="endpoint-DV"', 1)[1].split("</tr>", 1)[0]
+    assert f"{BASE}/acme/DV/directory" in dv and '?endpoint=DV">1</a>' in dv
+    assert f"{BASE}/api/" in html and "/api/docs" in html
+    # a DRAO counts only the accounts of its department
+    html = _html(drao_client.get("/enrollments/endpoints/"))
+    assert '?endpoint=OV">1</a>' in html.split('id="endpoint-OV"', 1)[1].split("</tr>", 1)[0]
+    assert '?endpoint=DV">0</a>' in html.split('id="endpoint-DV"', 1)[1].split("</tr>", 1)[0]
+    html = _html(mrao_client.get("/enrollments/"))
+    assert 'href="/enrollments/endpoints/"' in html
+
+
+def test_endpoints_page_in_french(mrao_client, physics_account):
+    html = _html(mrao_client.get("/enrollments/endpoints/", **FR))
+    assert "<h1>Points d’inscription</h1>" in html and "Serveurs ACME" in html

@@ -4,9 +4,7 @@ edit), the request wizard's refusals next to their fields, and the downloads."""
 from __future__ import annotations
 
 import re
-import struct
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -200,8 +198,7 @@ def test_htmx_asks_only_for_the_table(mrao_client, world):
     assert "lab.physics.example.org" not in html and "web.example.org" in html
 
 
-def test_list_headers_in_french(mrao_client, world, settings, tmp_path):
-    _staged_french(settings, tmp_path)
+def test_list_headers_in_french(mrao_client, world):
     html = mrao_client.get("/certificates/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     for header in ("Certificats SSL", "Nom commun", "Noms alternatifs du sujet", "Organisation ou département",
                    "Profil", "Statut", "Expire le", "Demandeur", "Demandé via"):
@@ -515,77 +512,6 @@ def test_download_refusals(mrao_client, world):
     assert mrao_client.get("/certificates/999999/download/pem/").status_code == 404
     pending = mrao_client.get(f"/certificates/{world['waiting'].pk}/download/pem/", follow=True)
     assert "Being processed" in pending.content.decode()
-
-
-# ---------------------------------------------------------------------------
-# French: the staged catalogue (locale-staging/certificates.po) compiled for the test, until the
-# lead merges it into the project's catalogue.
-
-
-def _staged_french(settings, tmp_path: Path) -> None:
-    staged = Path(__file__).resolve().parents[2] / "locale-staging" / "certificates.po"
-    if not staged.exists():
-        return
-    target = tmp_path / "fr" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    (target / "django.mo").write_bytes(_compile_po(staged.read_text("utf-8")))
-    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
-
-
-def _unquote(text: str) -> str:
-    return bytes(text[1:-1], "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
-
-
-def _compile_po(text: str) -> bytes:
-    """A minimal msgfmt: msgctxt/msgid/msgstr (and plural forms) into a GNU .mo catalogue."""
-    entries: dict[bytes, bytes] = {}
-    current: dict[str, str] = {}
-    key = None
-
-    def flush():
-        if "msgid" in current:
-            msgid = current["msgid"]
-            if "msgid_plural" in current:
-                msgid += "\0" + current["msgid_plural"]
-                value = "\0".join(current[k] for k in sorted(k for k in current if k.startswith("msgstr[")))
-            else:
-                value = current.get("msgstr", "")
-            if "msgctxt" in current:
-                msgid = current["msgctxt"] + "\x04" + msgid
-            if value or not msgid:
-                entries[msgid.encode()] = value.encode()
-        current.clear()
-
-    for line in text.splitlines() + [""]:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            if not line:
-                flush()
-                key = None
-            continue
-        if line.startswith('"'):
-            current[key] += _unquote(line)
-            continue
-        keyword, _, rest = line.partition(" ")
-        if keyword in ("msgctxt", "msgid") and "msgstr" in current or keyword == "msgctxt" and "msgid" in current:
-            flush()
-        key = keyword
-        current[key] = _unquote(rest)
-    keys = sorted(entries)
-    offsets, ids_blob, strs_blob = [], b"", b""
-    for k in keys:
-        offsets.append((len(ids_blob), len(k), len(strs_blob), len(entries[k])))
-        ids_blob += k + b"\0"
-        strs_blob += entries[k] + b"\0"
-    start = 7 * 4 + 16 * len(keys)
-    ids_start, strs_start = start, start + len(ids_blob)
-    table_ids, table_strs = [], []
-    for id_off, id_len, str_off, str_len in offsets:
-        table_ids += [id_len, ids_start + id_off]
-        table_strs += [str_len, strs_start + str_off]
-    header = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
-    return (header + struct.pack(f"{len(table_ids)}i", *table_ids) + struct.pack(f"{len(table_strs)}i", *table_strs)
-            + ids_blob + strs_blob)
 
 
 def test_request_page_on_a_fresh_installation_says_what_is_missing(mrao_client):

@@ -298,10 +298,10 @@ def test_delegation_add_and_remove_on_the_domain_page(mrao_client, domain, physi
     assert sorted(domain.delegations.get(organization=physics).cert_types) == ["CodeSign", "SSL"]
     html = _html(mrao_client.get(f"/domains/{domain.pk}/"))
     assert f'action="/domains/{domain.pk}/delegations/{physics.pk}/remove/"' in html
-    assert mrao_client.post(f"/domains/{domain.pk}/delegations/{physics.pk}/remove/").status_code == 302
+    assert mrao_client.post(f"/domains/{domain.pk}/delegations/{physics.pk}/remove/", {"confirmed": "1"}).status_code == 302
     assert list(domain.delegations.values_list("organization_id", flat=True)) == [domain.delegations.first()
                                                                                   .organization_id]
-    response = mrao_client.post(f"/domains/{domain.pk}/delegations/{chemistry.pk}/remove/")
+    response = mrao_client.post(f"/domains/{domain.pk}/delegations/{chemistry.pk}/remove/", {"confirmed": "1"})
     assert "does not exist any more" in _html(mrao_client.get(response["Location"]))
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from certdesk.core import audit, validators
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from certdesk.core.i18n import msg
 from certdesk.tenancy.models import Organization
 
 from . import policy
@@ -53,8 +54,8 @@ def parse_network(value: object, *, field: str = "network") -> str:
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise InvalidInput(f"'{text[:64]}' is not an IPv4 or IPv6 network in CIDR form "
-                           "(e.g. 192.0.2.0/24 or 2001:db8::/48).", field=field) from None
+        raise InvalidInput(msg("'%(text)s' is not an IPv4 or IPv6 network in CIDR form "
+                               "(e.g. 192.0.2.0/24 or 2001:db8::/48).", text=text[:64]), field=field) from None
     if isinstance(network, ipaddress.IPv6Network) and network.prefixlen >= 96 and network[0].ipv4_mapped:
         network = ipaddress.ip_network(f"{network[0].ipv4_mapped}/{network.prefixlen - 96}", strict=False)
     return str(network)
@@ -130,8 +131,9 @@ def address_allowed(admin: Admin, ip: str | None) -> bool:
 def require_address_allowed(admin: Admin, ip: str | None) -> None:
     if not address_allowed(admin, ip):
         raise AddressNotAllowed(
-            f"Access to this account is not allowed from your address ({(ip or 'unknown')[:64]}): "
-            "it is outside the IP access control list of the organization or department it administers."
+            msg("Access to this account is not allowed from your address (%(ip)s): "
+                "it is outside the IP access control list of the organization or department it administers.",
+                ip=(ip or 'unknown')[:64])
         )
 
 
@@ -158,8 +160,8 @@ def _check_lockout(actor: Actor, organization: Organization | None, networks: li
     if not actor.ip or not networks or not _binds_actor(actor, organization):
         return
     if not _in_any(_address(actor.ip), networks):
-        raise InvalidInput(f"This change would lock you out: your address ({actor.ip}) would no longer be "
-                           "allowed. Add a network that contains it first.", field="network")
+        raise InvalidInput(msg("This change would lock you out: your address (%(ip)s) would no longer be "
+                               "allowed. Add a network that contains it first.", ip=actor.ip), field="network")
 
 
 def _scope_label(actor: Actor, organization: Organization | None) -> str:
@@ -179,9 +181,10 @@ def add_acl_entry(actor: Actor, organization: Organization | None, network: str,
     description = validators.plain_text(description, field="description", label="Description", max_length=128)
     current = list(acl_entries(actor.customer, organization).select_for_update().values_list("network", flat=True))
     if network in current:
-        raise InvalidInput(f"{network} is already in this access control list.", field="network")
+        raise InvalidInput(msg("%(network)s is already in this access control list.", network=network), field="network")
     if len(current) >= MAX_ENTRIES_PER_ACL:
-        raise InvalidInput(f"An access control list holds at most {MAX_ENTRIES_PER_ACL} networks.", field="network")
+        raise InvalidInput(msg("An access control list holds at most %(max_entries_per_acl)s networks.",
+                               max_entries_per_acl=MAX_ENTRIES_PER_ACL), field="network")
     _check_lockout(actor, organization, current + [network])
     try:
         with transaction.atomic():
@@ -189,7 +192,8 @@ def add_acl_entry(actor: Actor, organization: Organization | None, network: str,
                                                       network=network, description=description,
                                                       created_by=actor.admin)
     except IntegrityError:
-        raise InvalidInput(f"{network} is already in this access control list.", field="network") from None
+        raise InvalidInput(msg("%(network)s is already in this access control list.",
+                               network=network), field="network") from None
     audit.record(actor, "access_control.added", _audit_target(actor, organization),
                  scope=_scope_label(actor, organization), network=network)
     return entry
@@ -215,7 +219,8 @@ def set_acl(actor: Actor, organization: Organization | None, networks: Iterable[
         raise InvalidInput("ipAcl must be a list of networks in CIDR form.", field="ipAcl")
     wanted = list(dict.fromkeys(parse_network(n, field="ipAcl") for n in networks))
     if len(wanted) > MAX_ENTRIES_PER_ACL:
-        raise InvalidInput(f"An access control list holds at most {MAX_ENTRIES_PER_ACL} networks.", field="ipAcl")
+        raise InvalidInput(msg("An access control list holds at most %(max_entries_per_acl)s networks.",
+                               max_entries_per_acl=MAX_ENTRIES_PER_ACL), field="ipAcl")
     entries = {e.network: e for e in acl_entries(actor.customer, organization).select_for_update()}
     if set(wanted) == set(entries):
         return wanted
@@ -325,18 +330,22 @@ def create_api_token(actor: Actor, *, name: object, days: object = None) -> tupl
     expires = None
     if days not in (None, ""):
         if isinstance(days, bool) or not isinstance(days, (int, str)):
-            raise InvalidInput(f"days must be a number of days from 1 to {MAX_TOKEN_DAYS}.", field="days")
+            raise InvalidInput(msg("days must be a number of days from 1 to %(max_token_days)s.",
+                                   max_token_days=MAX_TOKEN_DAYS), field="days")
         try:
             days = int(days)
         except ValueError:
-            raise InvalidInput(f"days must be a number of days from 1 to {MAX_TOKEN_DAYS}.", field="days") from None
+            raise InvalidInput(msg("days must be a number of days from 1 to %(max_token_days)s.",
+                                   max_token_days=MAX_TOKEN_DAYS), field="days") from None
         if not 1 <= days <= MAX_TOKEN_DAYS:
-            raise InvalidInput(f"days must be a number of days from 1 to {MAX_TOKEN_DAYS}.", field="days")
+            raise InvalidInput(msg("days must be a number of days from 1 to %(max_token_days)s.",
+                                   max_token_days=MAX_TOKEN_DAYS), field="days")
         expires = timezone.now() + timedelta(days=days)
     live = ApiToken.objects.filter(admin=admin, revoked__isnull=True).filter(
         Q(expires__isnull=True) | Q(expires__gt=timezone.now()))
     if live.count() >= MAX_TOKENS_PER_ADMIN:
-        raise InvalidInput(f"An admin holds at most {MAX_TOKENS_PER_ADMIN} live API tokens: revoke one first.",
+        raise InvalidInput(msg("An admin holds at most %(max_tokens_per_admin)s live API tokens: revoke one first.",
+                               max_tokens_per_admin=MAX_TOKENS_PER_ADMIN),
                            field="name")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(admin=admin, name=name, prefix=raw[:12], digest=token_digest(raw),

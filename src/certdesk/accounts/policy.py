@@ -14,7 +14,9 @@ from django.db.models import Q, QuerySet
 from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import NotFound, PermissionDenied
 from certdesk.certificates.models import Certificate
+from certdesk.core.i18n import msg
 from certdesk.domains.models import Delegation, Domain
+from certdesk.persons.models import Person
 from certdesk.tenancy.models import Organization
 
 from .models import Admin, Credential
@@ -63,6 +65,9 @@ class Perm(str, Enum):
     MANAGE_ACME_ACCOUNT = "manage_acme_account"
     # SSL self-enrollment web form accounts (issue 4): an SSL role on the organization or department
     MANAGE_WEB_FORM = "manage_web_form"
+    # Persons (future holders of client certificates): a client-certificate role on their organization
+    VIEW_PERSON = "view_person"
+    MANAGE_PERSON = "manage_person"
 
 
 # ---------------------------------------------------------------------------
@@ -300,13 +305,14 @@ def require_api_enabled(actor: Actor, organization: Organization, cert_type: str
     if not _through_api(actor):
         return
     if not api_enabled(organization, cert_type):
-        raise PermissionDenied(f"{cert_type} certificates cannot be handled through the API for {organization}: "
-                               f"its Web API is not enabled ({API_FLAG_NAMES[cert_type]}).")
+        raise PermissionDenied(msg("%(cert_type)s certificates cannot be handled through the API for "
+                                   "%(organization)s: its Web API is not enabled (%(flag)s).",
+                                   cert_type=cert_type, organization=organization, flag=API_FLAG_NAMES[cert_type]))
     if secret_key not in (None, ""):
         from .access import web_api_secret_matches  # access builds on this module
 
         if not web_api_secret_matches(organization, secret_key):
-            raise PermissionDenied(f"Wrong Web API secret key for {organization}.")
+            raise PermissionDenied(msg("Wrong Web API secret key for %(organization)s.", organization=organization))
 
 
 def scope_api_enabled(actor: Actor, qs: QuerySet, cert_type: str, *, field: str = "organization") -> QuerySet:
@@ -371,7 +377,37 @@ def _require_ssl_request(actor: Actor, org: Organization) -> None:
     if not covers(actor, org):
         raise NotFound("Organization not found.", code=-1023)
     if not covers(actor, org, cert_type="SSL"):
-        raise PermissionDenied(f"You have no SSL role for {org}.")
+        raise PermissionDenied(msg("You have no SSL role for %(org)s.", org=org))
+
+
+# ---------------------------------------------------------------------------
+# Persons: client-certificate administration (MRAO; RAO SMIME: its organization and departments;
+# DRAO SMIME: its department). SSL and code-signing roles neither see nor manage persons.
+
+
+def scope_persons(actor: Actor, qs: QuerySet | None = None) -> QuerySet:
+    """Persons of the actor's customer in the organizations/departments of its client-certificate roles."""
+    qs = Person.objects.all() if qs is None else qs
+    if actor.customer is None:
+        return qs.none()
+    qs = qs.filter(customer=actor.customer)
+    ids = organization_ids(actor, "SMIME")
+    return qs if ids is None else qs.filter(organization_id__in=ids)
+
+
+def person_visible(actor: Actor, person: Person) -> bool:
+    if actor.customer is None or person.customer_id != actor.customer.pk:
+        return False
+    return covers(actor, person.organization, cert_type="SMIME")
+
+
+def _require_person_organization(actor: Actor, org: Organization) -> None:
+    """Adding a person to `org`, or moving one there."""
+    if not covers(actor, org):
+        raise NotFound("Organization not found.", code=-1023)
+    if not covers(actor, org, cert_type="SMIME"):
+        raise PermissionDenied(msg("You have no client certificate role for %(organization)s: persons are managed "
+                                   "by MRAOs and by RAO/DRAO admins of client certificates.", organization=str(org)))
 
 
 # ---------------------------------------------------------------------------
@@ -482,6 +518,17 @@ def require(actor: Actor, perm: Perm, obj=None) -> None:
         _require_ssl_request(actor, obj)
         return
 
+    if isinstance(obj, Person):
+        if not person_visible(actor, obj):
+            raise NotFound("Person not found.", code=-105)
+        if perm not in (Perm.VIEW_PERSON, Perm.MANAGE_PERSON):
+            raise PermissionDenied("Not allowed.")
+        return
+
+    if perm in (Perm.VIEW_PERSON, Perm.MANAGE_PERSON) and isinstance(obj, Organization):
+        _require_person_organization(actor, obj)
+        return
+
     if isinstance(obj, Delegation):
         _require_domain(actor, perm, obj.domain, obj)
         return
@@ -545,7 +592,8 @@ def require(actor: Actor, perm: Perm, obj=None) -> None:
         if actor.admin is not None and actor.admin.pk == obj.pk:
             raise PermissionDenied("You cannot change your own roles, status or password this way.", code=-220)
         if not system and not _has_privilege(actor, needed):
-            raise PermissionDenied(f"You do not have the privilege to do this ({needed.value}).", code=-219)
+            raise PermissionDenied(msg("You do not have the privilege to do this (%(needed)s).",
+                                       needed=needed.value), code=-219)
         if not _admin_within(actor, obj):
             raise PermissionDenied("This admin has roles outside your scope.", code=-220)
         return

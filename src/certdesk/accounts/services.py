@@ -17,6 +17,7 @@ from django.utils import timezone
 from certdesk.core import audit, events, validators
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput
+from certdesk.core.i18n import msg
 from certdesk.core.net import client_ip  # noqa: F401  (re-exported for adapters)
 from certdesk.tenancy.models import Customer, Organization
 
@@ -138,7 +139,7 @@ def parse_credentials(actor: Actor, items: Iterable[Any]) -> list[CredentialSpec
             raise InvalidInput("Each credential must be an object {role, orgId}.", field="credentials")
         role = parse_role(item.get("role", ""))
         if role is None:
-            raise RoleRefused(f"Unknown role '{item.get('role')}'.", field="credentials")
+            raise RoleRefused(msg("Unknown role '%(role)s'.", role=item.get("role")), field="credentials")
         org_id = item.get("orgId")
         if role is Role.MRAO:
             if org_id not in (None, "", 0):
@@ -146,7 +147,7 @@ def parse_credentials(actor: Actor, items: Iterable[Any]) -> list[CredentialSpec
             specs.append(CredentialSpec(role, None))
             continue
         if org_id in (None, ""):
-            raise RoleRefused(f"The {role.value} role needs an orgId.", field="credentials")
+            raise RoleRefused(msg("The %(role)s role needs an orgId.", role=role.value), field="credentials")
         try:
             org_id = int(org_id)
         except (TypeError, ValueError):
@@ -155,7 +156,7 @@ def parse_credentials(actor: Actor, items: Iterable[Any]) -> list[CredentialSpec
             Organization.objects.filter(pk=org_id, customer=actor.customer).first()
         )
         if org is None:
-            raise RoleRefused(f"Organization {org_id} not found.", field="credentials", status=400)
+            raise RoleRefused(msg("Organization %(org_id)s not found.", org_id=org_id), field="credentials", status=400)
         specs.append(CredentialSpec(role, org))
     return specs
 
@@ -169,7 +170,7 @@ def parse_privileges(items: Iterable[Any]) -> list[Privilege]:
     for name in items:
         priv = name if isinstance(name, Privilege) else parse_privilege(str(name))
         if priv is None:
-            raise PrivilegeRefused(f"Unknown privilege '{name}'.", field="privileges")
+            raise PrivilegeRefused(msg("Unknown privilege '%(name)s'.", name=name), field="privileges")
         if priv not in out:
             out.append(priv)
     return out
@@ -186,23 +187,30 @@ def _check_grant(actor: Actor, specs: list[CredentialSpec], privileges: list[Pri
         if spec.role is not Role.MRAO:
             level_ok = (spec.role.level is Level.ORGANIZATION) == (spec.organization.parent_id is None)
             if not level_ok:
-                kind = "an organization" if spec.role.level is Level.ORGANIZATION else "a department"
-                raise RoleRefused(f"The {spec.role.value} role must be given on {kind}.", field="credentials")
+                kind = msg("an organization") if spec.role.level is Level.ORGANIZATION else msg("a department")
+                raise RoleRefused(msg("The %(role)s role must be given on %(kind)s.",
+                                      role=spec.role.value, kind=kind), field="credentials")
         if not policy.can_grant_role(actor, spec.role, spec.organization):
-            where = f" on {spec.organization}" if spec.organization else ""
-            raise RoleRefused(f"You cannot grant the {spec.role.value} role{where}: it is outside your own "
-                              "roles and scope.", field="credentials", status=403)
+            if spec.organization:
+                refusal = msg("You cannot grant the %(role)s role on %(organization)s: it is outside your own "
+                              "roles and scope.", role=spec.role.value, organization=str(spec.organization))
+            else:
+                refusal = msg("You cannot grant the %(role)s role: it is outside your own roles and scope.",
+                              role=spec.role.value)
+            raise RoleRefused(refusal, field="credentials", status=403)
     allowed: set[Privilege] = set()
     for spec in specs:
         allowed |= PRIVILEGES_BY_ROLE[spec.role]
     for priv in privileges:
         if priv not in allowed:
-            raise PrivilegeRefused(f"The privilege {priv.value} cannot be given with the role(s) "
-                                   f"{', '.join(sorted({s.role.value for s in specs}))}.", field="privileges")
+            raise PrivilegeRefused(msg("The privilege %(privilege)s cannot be given with the role(s) %(roles)s.",
+                                       privilege=priv.value, roles=", ".join(sorted({s.role.value for s in specs}))),
+                                   field="privileges")
     if not policy.can_grant_privileges(actor, privileges):
         held = actor.admin.privilege_set() if actor.admin else set(Privilege)
         missing = [p.value for p in privileges if p not in held]
-        raise PrivilegeRefused(f"You cannot grant privileges you do not hold yourself: {', '.join(missing)}.",
+        raise PrivilegeRefused(msg("You cannot grant privileges you do not hold yourself: %(missing)s.",
+                                   missing=', '.join(missing)),
                                field="privileges", status=403)
 
 
@@ -237,7 +245,8 @@ def _clean_profile(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if "type" in values and values["type"] is not None:
         value = str(values["type"]).upper()
         if value not in AdminType.values:
-            raise InvalidInput(f"Admin type must be one of {', '.join(AdminType.values)}.", field="type")
+            raise InvalidInput(msg("Admin type must be one of %(values)s.",
+                                   values=', '.join(AdminType.values)), field="type")
         cleaned["type"] = value
     if "is_active" in values and values["is_active"] is not None:
         if not isinstance(values["is_active"], bool):
@@ -256,7 +265,8 @@ def _save_admin(admin: Admin) -> None:
         with transaction.atomic():
             admin.save()
     except IntegrityError:
-        raise DuplicateLogin(f"The login '{admin.login}' is already used in this customer.", field="login") from None
+        raise DuplicateLogin(msg("The login '%(login)s' is already used in this customer.",
+                                 login=admin.login), field="login") from None
 
 
 def _set_credentials(admin: Admin, specs: list[CredentialSpec]) -> None:
@@ -321,7 +331,8 @@ def update_admin(actor: Actor, admin: Admin, *, credentials: Iterable[Any] | Non
         allowed |= PRIVILEGES_BY_ROLE[spec.role]
     stale = [p.value for p in privs if p not in allowed]
     if stale:
-        raise PrivilegeRefused(f"The privilege(s) {', '.join(stale)} cannot be kept with the new roles.",
+        raise PrivilegeRefused(msg("The privilege(s) %(stale)s cannot be kept with the new roles.",
+                                   stale=', '.join(stale)),
                                field="privileges")
     for key, value in cleaned.items():
         setattr(admin, key, value)
@@ -414,11 +425,11 @@ def set_own_preferences(actor: Actor, *, language: str | None = None, time_zone:
     before = audit.snapshot(admin, ("language", "time_zone"))
     if language is not None:
         if language not in dict(settings.LANGUAGES):
-            raise InvalidInput(f"Unknown language '{language}'.", field="language")
+            raise InvalidInput(msg("Unknown language '%(language)s'.", language=language), field="language")
         admin.language = language
     if time_zone is not None:
         if time_zone and time_zone not in zoneinfo.available_timezones():
-            raise InvalidInput(f"Unknown time zone '{time_zone}'.", field="time_zone")
+            raise InvalidInput(msg("Unknown time zone '%(time_zone)s'.", time_zone=time_zone), field="time_zone")
         admin.time_zone = time_zone
     changes = audit.diff(before, audit.snapshot(admin, ("language", "time_zone")))
     if changes:

@@ -1,6 +1,6 @@
 """ACME protocol state (RFC 8555): endpoints, EAB accounts bound to an organization or department
 and its domains, the ACME clients registered with them, orders → authorizations → challenges,
-and replay nonces (a table shared by every web process, never a module dict).
+and the used replay nonces (`nonces`: shared by every web process, never a module dict).
 
 An order's status is computed from its authorizations and its certificate (`state.order_status`),
 not stored.
@@ -119,6 +119,10 @@ class AcmeOrder(models.Model):
     error = models.JSONField(null=True, blank=True)
     # ARI (RFC 9773 §5): the certificate this order renews, as its CertID.
     replaces = models.CharField(max_length=256, blank=True, default="")
+    # Set while a finalize runs the request pipeline (the claim that keeps a second finalize out
+    # without holding a transaction across CAA lookups, lint and signature); a claim older than
+    # protocol.FINALIZE_CLAIM_TIMEOUT is stale (the process died) and the order is ready again.
+    finalizing_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -166,8 +170,10 @@ class AcmeChallenge(models.Model):
         ordering = ["id"]
 
 
-class Nonce(models.Model):
-    """A replay nonce (RFC 8555 §6.5): issued once, consumed by deleting its row."""
+class UsedNonce(models.Model):
+    """A replay nonce (RFC 8555 §6.5) already used, kept until it would be refused as too old
+    anyway (`nonces`: issuing costs no row; without a Redis cache, consuming inserts one, and the
+    primary key refuses a second use). Expired rows are swept set-based."""
 
     value = models.CharField(max_length=64, primary_key=True)
     expires = models.DateTimeField(db_index=True)

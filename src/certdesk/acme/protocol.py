@@ -4,7 +4,6 @@ and revocation. No HTTP here: the views parse and render, these raise AcmeProble
 from __future__ import annotations
 
 import hashlib
-import secrets
 import socket
 import ssl
 from datetime import UTC, timedelta
@@ -13,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from certdesk.certificates import csr as csr_module
@@ -29,6 +29,7 @@ from certdesk.domains.dcv import http as dcv_http
 from certdesk.domains.errors import InvalidDomainName
 
 from . import jws as jose
+from . import nonces
 from .errors import NOT_PREAUTHORIZED, AcmeProblem, malformed, unauthorized
 from .models import (
     AccountStatus,
@@ -41,11 +42,12 @@ from .models import (
     AuthzStatus,
     ChallengeStatus,
     ClientStatus,
-    Nonce,
 )
+from .nonces import NONCE_LIFETIME  # noqa: F401  (re-exported: the lifetime clients see)
 
-NONCE_LIFETIME = timedelta(hours=1)
 ORDER_LIFETIME = timedelta(days=7)
+# A finalize claim older than this belongs to a process that died: the order is ready again.
+FINALIZE_CLAIM_TIMEOUT = timedelta(minutes=10)
 AUTHZ_LIFETIME = timedelta(days=30)
 CHALLENGE_TYPES = ("http-01", "dns-01", "tls-alpn-01")
 # RFC 8737 §3: the acmeIdentifier extension and the ALPN protocol of tls-alpn-01
@@ -54,24 +56,20 @@ ACME_TLS_ALPN = "acme-tls/1"
 
 
 # ---------------------------------------------------------------------------
-# Nonces (RFC 8555 §6.5): rows in a shared table, consumed by deleting them
+# Nonces (RFC 8555 §6.5): stateless and MACed when issued, recorded once when used (`nonces`)
 
 
 def new_nonce() -> str:
-    value = secrets.token_urlsafe(24)
-    now = timezone.now()
-    Nonce.objects.create(value=value, expires=now + NONCE_LIFETIME)
-    if secrets.randbelow(64) == 0:
-        Nonce.objects.filter(expires__lt=now).delete()
-    return value
+    return nonces.issue()
 
 
 def consume_nonce(value) -> bool:
-    """True once per nonce issued and unexpired: deleting the row is the atomic test-and-set."""
-    if not isinstance(value, str) or not value or len(value) > 64:
-        return False
-    deleted, _ = Nonce.objects.filter(value=value, expires__gt=timezone.now()).delete()
-    return deleted == 1
+    """True once per nonce issued here and unexpired; a store outage refuses the request (503)."""
+    try:
+        return nonces.consume(value)
+    except nonces.NonceStoreUnavailable:
+        raise AcmeProblem("serverInternal", "The replay-nonce store is unavailable; try again shortly.",
+                          status=503, headers={"Retry-After": "5"}) from None
 
 
 # ---------------------------------------------------------------------------
@@ -281,15 +279,20 @@ def order_status(order: AcmeOrder, authorizations: list[AcmeAuthorization] | Non
     statuses = {a.status for a in authorizations}
     if statuses - {AuthzStatus.VALID, AuthzStatus.PENDING}:
         return "invalid"
-    if order.expires <= timezone.now():
+    now = timezone.now()
+    if order.expires <= now:
         return "invalid"
     if AuthzStatus.PENDING in statuses:
         return "pending"
+    if order.finalizing_since is not None and order.finalizing_since > now - FINALIZE_CLAIM_TIMEOUT:
+        return "processing"
     return "ready"
 
 
-def order_object(order: AcmeOrder, endpoint: AcmeEndpoint) -> dict:
-    authorizations = list(order.authorizations.all())
+def order_object(order: AcmeOrder, endpoint: AcmeEndpoint,
+                 authorizations: list[AcmeAuthorization] | None = None) -> dict:
+    """The order resource; `authorizations` when the caller already holds them (one query less)."""
+    authorizations = list(order.authorizations.all()) if authorizations is None else authorizations
     status = order_status(order, authorizations)
     body = {
         "status": status,
@@ -350,13 +353,14 @@ def new_order(client: AcmeClient, payload: dict) -> AcmeOrder:
     now = timezone.now()
     preauthorized = set()
     if endpoint.preauthorized:
-        for name in names:
-            if not domain_queries.is_name_authorized(account.organization, name, "SSL", now=now).ok:
-                raise unauthorized(NOT_PREAUTHORIZED)
-            preauthorized.add(name)
+        # every name at once: a fixed number of queries however many identifiers the order has
+        if not all(check.ok for check in domain_queries.check_names(account.organization, names, "SSL", now=now)):
+            raise unauthorized(NOT_PREAUTHORIZED)
+        preauthorized.update(names)
     replaces = payload.get("replaces", "")
     if replaces and not isinstance(replaces, str):
         raise malformed("replaces must be a string (an ARI certificate identifier).")
+    authorizations = []
     with transaction.atomic():
         order = AcmeOrder.objects.create(client=client, identifiers=[{"type": "dns", "value": n} for n in names],
                                          expires=now + ORDER_LIFETIME, replaces=replaces or "")
@@ -365,9 +369,11 @@ def new_order(client: AcmeClient, payload: dict) -> AcmeOrder:
             authz = AcmeAuthorization.objects.create(
                 order=order, value=name[2:] if wildcard else name, wildcard=wildcard, expires=now + AUTHZ_LIFETIME,
                 status=AuthzStatus.VALID if name in preauthorized else AuthzStatus.PENDING)
+            authorizations.append(authz)
             if name not in preauthorized:
                 types = ("dns-01",) if wildcard else CHALLENGE_TYPES
                 AcmeChallenge.objects.bulk_create([AcmeChallenge(authorization=authz, type=t) for t in types])
+    order.new_authorizations = authorizations  # order_object needs them: no second read
     return order
 
 
@@ -555,6 +561,12 @@ def _validation_method(order: AcmeOrder) -> str | None:
 
 
 def finalize(order: AcmeOrder, client: AcmeClient, payload) -> AcmeOrder:
+    """Run the CSR through the request pipeline and link the certificate to the order.
+
+    No transaction spans the pipeline (it runs CAA lookups outside its own transactions and takes
+    the audit chain's head only after signing): a second finalize of the same order is kept out
+    by a claim (`finalizing_since`, set by one conditional UPDATE, released when the pipeline
+    refuses the CSR so the client may finalize again with another one)."""
     status = order_status(order)
     if status != "ready":
         raise AcmeProblem("orderNotReady", f"The order is {status}, not ready: it cannot be finalized.", status=403)
@@ -581,22 +593,29 @@ def finalize(order: AcmeOrder, client: AcmeClient, payload) -> AcmeOrder:
     actor = cert_services.system_actor(account.customer, account.label)
     actor.interface = "acme"
     names = [i["value"] for i in order.identifiers]
-    with transaction.atomic():
-        locked = AcmeOrder.objects.select_for_update().get(pk=order.pk)
-        if locked.certificate_id is not None:
-            raise AcmeProblem("orderNotReady", "The order is already being finalized.", status=403)
-        try:
-            cert = cert_services.request_ssl(
-                actor, organization=account.organization, profile=profile, csr_pem=pem, term=_term(profile),
-                common_name=parsed.common_name or names[0],
-                subject_alt_names=[n for n in names if n != (parsed.common_name or names[0])],
-                requested_via="ACME", auto_approve=True, caa_account_uri=client_url(client),
-                caa_validation_method=_validation_method(order))
-        except DomainError as exc:
+    method = _validation_method(order)
+    now = timezone.now()
+    claimed = (AcmeOrder.objects.filter(pk=order.pk, certificate__isnull=True, error__isnull=True)
+               .filter(Q(finalizing_since__isnull=True) | Q(finalizing_since__lte=now - FINALIZE_CLAIM_TIMEOUT))
+               .update(finalizing_since=now))
+    if not claimed:
+        raise AcmeProblem("orderNotReady", "The order is already being finalized.", status=403)
+    try:
+        cert = cert_services.request_ssl(
+            actor, organization=account.organization, profile=profile, csr_pem=pem, term=_term(profile),
+            common_name=parsed.common_name or names[0],
+            subject_alt_names=[n for n in names if n != (parsed.common_name or names[0])],
+            requested_via="ACME", auto_approve=True, caa_account_uri=client_url(client),
+            caa_validation_method=method)
+    except BaseException as exc:
+        # Refused (or failed): release the claim, the order is ready again.
+        AcmeOrder.objects.filter(pk=order.pk, finalizing_since=now).update(finalizing_since=None)
+        if isinstance(exc, DomainError):
             raise problem_for(exc) from None
-        locked.certificate = cert
-        locked.save(update_fields=["certificate"])
-    return locked
+        raise
+    AcmeOrder.objects.filter(pk=order.pk).update(certificate=cert, finalizing_since=None)
+    order.certificate, order.finalizing_since = cert, None
+    return order
 
 
 # ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -28,6 +29,9 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
+# An ACME client's "last activity" (portal, REST) is written at most once per this many seconds:
+# not one UPDATE (and commit) per request.
+LAST_ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
 def _json_response(data, status: int = 200, *, content_type: str = "application/json", headers=None) -> HttpResponse:
@@ -106,22 +110,33 @@ class AcmeView(View):
         if not jose.verify_signature(key, alg, message.signing_input, message.signature):
             raise malformed("The JWS signature does not verify.")
         if client is not None:
-            AcmeClient.objects.filter(pk=client.pk).update(last_activity=timezone.now())
+            now = timezone.now()
+            if client.last_activity is None or now - client.last_activity >= LAST_ACTIVITY_RESOLUTION:
+                AcmeClient.objects.filter(pk=client.pk).update(last_activity=now)
+                client.last_activity = now
         return message, client, jwk
 
     def _client_for_kid(self, kid) -> AcmeClient:
         prefix = f"{protocol.base_url(self.endpoint)}/acct/"
         token = kid[len(prefix):] if isinstance(kid, str) and kid.startswith(prefix) else ""
+        # One query on the unique token: the client, its key, its account, endpoint, organization
+        # (with its customer, which the audit of an issuance names) and customer.
         client = (AcmeClient.objects.select_related("account", "account__endpoint", "account__organization",
-                                                    "account__customer").filter(token=token).first() if token else None)
+                                                    "account__organization__customer", "account__customer")
+                  .filter(token=token).first() if token else None)
         if client is None:
             raise AcmeProblem("accountDoesNotExist", "No account exists with this kid.")
         protocol.check_client_usable(client, self.endpoint)
         return client
 
-    def owned(self, model, token: str, client: AcmeClient, path: str):
+    def owned(self, model, token: str, client: AcmeClient, path: str, *, related=(), prefetch=()):
         """An order/authz/challenge of this client; others answer as missing."""
-        obj = model.objects.filter(token=token, **{path: client}).first()
+        qs = model.objects.filter(token=token, **{path: client})
+        if related:
+            qs = qs.select_related(*related)
+        if prefetch:
+            qs = qs.prefetch_related(*prefetch)
+        obj = qs.first()
         if obj is None:
             raise AcmeProblem("malformed", "No such resource for this account.", status=404)
         return obj
@@ -200,14 +215,14 @@ class NewOrderView(AcmeView):
     def post(self, request):
         message, client, _ = self.authenticate(request)
         order = protocol.new_order(client, message.payload())
-        return _json_response(protocol.order_object(order, self.endpoint), 201,
+        return _json_response(protocol.order_object(order, self.endpoint, order.new_authorizations), 201,
                               headers={"Location": protocol.order_url(order, self.endpoint)})
 
 
 class OrderView(AcmeView):
     def post(self, request, token):
         _, client, _ = self.authenticate(request)
-        order = self.owned(AcmeOrder, token, client, "client")
+        order = self.owned(AcmeOrder, token, client, "client", related=["certificate"], prefetch=["authorizations"])
         return _json_response(protocol.order_object(order, self.endpoint),
                               headers={"Location": protocol.order_url(order, self.endpoint)})
 
@@ -215,7 +230,7 @@ class OrderView(AcmeView):
 class FinalizeView(AcmeView):
     def post(self, request, token):
         message, client, _ = self.authenticate(request)
-        order = self.owned(AcmeOrder, token, client, "client")
+        order = self.owned(AcmeOrder, token, client, "client", related=["certificate"], prefetch=["authorizations"])
         order = protocol.finalize(order, client, message.payload())
         headers = {"Location": protocol.order_url(order, self.endpoint)}
         body = protocol.order_object(order, self.endpoint)
@@ -227,7 +242,7 @@ class FinalizeView(AcmeView):
 class AuthorizationView(AcmeView):
     def post(self, request, token):
         message, client, _ = self.authenticate(request)
-        authz = self.owned(AcmeAuthorization, token, client, "order__client")
+        authz = self.owned(AcmeAuthorization, token, client, "order__client", prefetch=["challenges"])
         payload = message.payload()
         if isinstance(payload, dict) and payload.get("status") == "deactivated":
             authz = protocol.deactivate_authz(authz)
@@ -239,7 +254,7 @@ class AuthorizationView(AcmeView):
 class ChallengeView(AcmeView):
     def post(self, request, token):
         message, client, _ = self.authenticate(request)
-        challenge = self.owned(AcmeChallenge, token, client, "authorization__order__client")
+        challenge = self.owned(AcmeChallenge, token, client, "authorization__order__client", related=["authorization"])
         if message.payload() is not None:  # {} = "ready, check it" (§7.5.1); POST-as-GET only reads
             challenge = protocol.respond_challenge(challenge, client)
         authz = challenge.authorization
@@ -256,7 +271,8 @@ class CertificateView(AcmeView):
         message, client, _ = self.authenticate(request)
         if message.payload() is not None:
             raise malformed("Certificates are fetched with POST-as-GET (an empty payload).")
-        order = self.owned(AcmeOrder, token, client, "client")
+        order = self.owned(AcmeOrder, token, client, "client", related=["certificate", "certificate__ca"],
+                           prefetch=["authorizations"])
         index = int(alternate or 0)
         if order.certificate is None or protocol.order_status(order) != "valid" or index >= len(self.FORMATS):
             raise AcmeProblem("malformed", "No certificate here.", status=404)

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import re_path
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -185,6 +186,24 @@ def parse_int(value: Any, *, name: str, minimum: int = 0, maximum: int = MAX_ID)
 # ---------------------------------------------------------------------------
 # Serializer fields with SCM's tolerance: strings must be strings (no silent coercion of
 # objects), numbers are accepted where clients are known to send them.
+
+
+@extend_schema_field({"oneOf": [{"type": "array", "items": {"type": "string", "format": "email"}},
+                               {"type": "string"}]})
+class EmailListField(serializers.Field):
+    """A list of addresses, or one string of addresses separated by commas or semicolons."""
+
+    default_error_messages = {"invalid": "must be a list of email addresses or a comma-separated string."}
+
+    def to_internal_value(self, data):
+        if data is None or isinstance(data, str):
+            return data
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
 
 
 class TextField(serializers.CharField):

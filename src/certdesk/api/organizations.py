@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -20,7 +20,7 @@ from certdesk.tenancy import queries, services
 from certdesk.tenancy.errors import OrganizationNotFound
 from certdesk.tenancy.models import CertType, Organization
 
-from .base import FlagField, IdField, ScmView, TextField, api_url, compact, iso, text_list
+from .base import EmailListField, FlagField, IdField, ScmView, TextField, api_url, compact, iso, text_list
 from .paging import list_response
 
 TAG = "organization"
@@ -39,24 +39,6 @@ class EvDetailsSerializer(serializers.Serializer):
     incorporationDate = serializers.DateField(required=False, allow_null=True, help_text="YYYY-MM-DD")
 
 
-@extend_schema_field({"oneOf": [{"type": "array", "items": {"type": "string", "format": "email"}},
-                               {"type": "string"}]})
-class ContactEmailsField(serializers.Field):
-    """A list of addresses, or one string of addresses separated by commas or semicolons."""
-
-    default_error_messages = {"invalid": "must be a list of email addresses or a comma-separated string."}
-
-    def to_internal_value(self, data):
-        if data is None or isinstance(data, str):
-            return data
-        if isinstance(data, list) and all(isinstance(item, str) for item in data):
-            return data
-        self.fail("invalid")
-
-    def to_representation(self, value):
-        return value
-
-
 class OrganizationInputSerializer(serializers.Serializer):
     """Request of POST (create) and PUT (update). Unknown keys are ignored."""
 
@@ -73,7 +55,7 @@ class OrganizationInputSerializer(serializers.Serializer):
     stateOrProvince = TextField()
     postalCode = TextField(numbers=True)
     country = TextField(help_text="ISO 3166 two-letter code")
-    contactEmails = ContactEmailsField(required=False, allow_null=True)
+    contactEmails = EmailListField(required=False, allow_null=True)
     sslCertsApiEnabled = FlagField()
     clientCertsApiEnabled = FlagField()
     certTypes = text_list(help_text="Subset of SSL, SMIME, CodeSign")

@@ -23,7 +23,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from certdesk.accounts import policy
-from certdesk.certificates import formats, imports, queries, services
+from certdesk.certificates import formats, imports, queries, search, services
 from certdesk.certificates.errors import CertificateNotFound
 from certdesk.certificates.models import Certificate, Profile
 from certdesk.certificates.states import Status
@@ -328,10 +328,11 @@ STATUS_FILTER = {s.label.lower(): s.value for s in Status} | {s.value.lower(): s
 def filtered_certificates(request):
     actor = ScmView.actor(request)
     qs = policy.scope_api_enabled(actor, queries.visible_certificates(actor), SSL)
-    if text := query_text(request, "commonName", max_length=253):
-        qs = qs.filter(common_name__icontains=text.lower())
-    if text := query_text(request, "subjectAlternativeName", max_length=253):
-        qs = qs.filter(names_index__icontains=text.lower())
+    for param, column in (("commonName", "common_name"), ("subjectAlternativeName", "names_index")):
+        if text := query_text(request, param, max_length=253):
+            qs = qs.filter(**{f"{column}__icontains": text.lower()})
+            if (narrowed := search.names_containing(column, text.lower())) is not None:
+                qs = qs.filter(narrowed)  # SQLite: the trigram index first (the LIKE above stays exact)
     if text := query_text(request, "status"):
         wanted = STATUS_FILTER.get(text.lower())
         if wanted is None:

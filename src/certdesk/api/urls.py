@@ -13,6 +13,7 @@ from . import notifications
 from . import ssl
 from . import ssl_import
 from . import reports
+from . import persons
 from .base import ID, ScmView, scm_path
 
 app_name = "api"
@@ -55,6 +56,7 @@ class PublicSwaggerView(SpectacularSwaggerSplitView):
 ORG = rf"organization/v1/(?P<org_id>{ID})"
 SSL_ROOT = r"ssl/v(?P<version>[12])"
 VALIDATIONS = rf"organization/v2/(?P<org_id>{ID})/validations"
+PERSON_ROOT = r"person/v(?P<version>[12])"
 
 urlpatterns = [
     scm_path("schema", PublicSchemaView.as_view(), name="schema"),
@@ -152,6 +154,11 @@ urlpatterns = [
              name="acme-account-client-list"),
     scm_path(rf"acme/v(?P<version>2)/account/(?P<account_id>{ID})/client/(?P<client_id>{ID})",
              acme.AcmeAccountClientDetailView.as_view(), name="acme-account-client-detail"),
+    # Persons (spec §7.9), v1 and v2 alike; v2 import-key and invitation/send are not available yet
+    scm_path(PERSON_ROOT, persons.PersonListView.as_view(), name="person-list"),
+    scm_path(rf"{PERSON_ROOT}/id/byEmail/(?P<email>[^/]{{1,254}})", persons.PersonByEmailView.as_view(),
+             name="person-by-email"),
+    scm_path(rf"{PERSON_ROOT}/(?P<person_id>{ID})", persons.PersonDetailView.as_view(), name="person-detail"),
     # Reports (spec §7.13)
     scm_path("report/v1/ssl-certificates", reports.SslCertificatesReportView.as_view(), name="report-ssl-certificates"),
     # Anything else under the API root: a JSON 404.

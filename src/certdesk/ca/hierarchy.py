@@ -17,6 +17,7 @@ from django.conf import settings
 
 from certdesk.core import validators
 from certdesk.core.errors import DomainError
+from certdesk.core.i18n import msg
 
 from .errors import CAError, InvalidAuthorityName
 from .models import KeyAlgorithm, Purpose
@@ -110,7 +111,8 @@ def check_key(spec: AuthoritySpec, key) -> None:
     else:
         ok = isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, CURVES[spec.key_size_or_curve])
     if not ok:
-        raise CAError(f"The key given for {spec.slug} is not {spec.key_algorithm} {spec.key_size_or_curve}.")
+        raise CAError(msg("The key given for %(slug)s is not %(key_algorithm)s %(key_size_or_curve)s.",
+                          slug=spec.slug, key_algorithm=spec.key_algorithm, key_size_or_curve=spec.key_size_or_curve))
 
 
 def random_serial() -> int:

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from django.conf import settings
 
+from certdesk.core.i18n import msg
+
 from .errors import CAKeyUnreadable
 
 KEYS_DIRNAME = "keys"
@@ -60,7 +62,8 @@ def passphrase() -> bytes:
         _publish_once(path, secrets.token_bytes(32).hex().encode("ascii"))
     value = path.read_bytes().strip()
     if not value:
-        raise CAKeyUnreadable(f"CA passphrase file {path} is empty: restore it or set CERTDESK_CA_PASSPHRASE.")
+        raise CAKeyUnreadable(msg("CA passphrase file %(path)s is empty: restore it or set CERTDESK_CA_PASSPHRASE.",
+                                  path=path))
     return value
 
 
@@ -88,7 +91,8 @@ def _publish_once(path: Path, content: bytes) -> None:
 def key_path(key_ref: str) -> Path:
     # key_ref comes from the database: refuse anything that could leave keys/.
     if not _KEY_REF_RE.match(key_ref or "") or ".." in key_ref:
-        raise CAKeyUnreadable(f"CA key reference {key_ref!r} is not a plain file name under {keys_dir()}.")
+        raise CAKeyUnreadable(msg("CA key reference %(key_ref)r is not a plain file name under %(keys_dir)s.",
+                                  key_ref=key_ref, keys_dir=keys_dir()))
     return keys_dir() / key_ref
 
 
@@ -125,7 +129,8 @@ def load_key(key_ref: str) -> PrivateKeyTypes:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise CAKeyUnreadable(f"CA key file {path} is missing: restore settings.CA_DIR from backup.") from None
+        raise CAKeyUnreadable(msg("CA key file %(path)s is missing: restore settings.CA_DIR from backup.",
+                                  path=path)) from None
     return _decrypt(str(path), stat.st_mtime_ns, stat.st_size, passphrase())
 
 
@@ -137,13 +142,15 @@ def _decrypt(path: str, mtime_ns: int, size: int, password: bytes) -> PrivateKey
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise CAKeyUnreadable(f"CA key file {path} cannot be read: {exc.strerror}.") from None
+        raise CAKeyUnreadable(msg("CA key file %(path)s cannot be read: %(strerror)s.",
+                                  path=path, strerror=exc.strerror)) from None
     if b"-----BEGIN ENCRYPTED PRIVATE KEY-----" not in data:
-        raise CAKeyUnreadable(f"CA key {path} is not an encrypted PKCS#8 key; refusing a plaintext key.")
+        raise CAKeyUnreadable(msg("CA key %(path)s is not an encrypted PKCS#8 key; refusing a plaintext key.",
+                                  path=path))
     try:
         return serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise CAKeyUnreadable(f"CA key {path} unreadable: wrong CERTDESK_CA_PASSPHRASE?") from None
+        raise CAKeyUnreadable(msg("CA key %(path)s unreadable: wrong CERTDESK_CA_PASSPHRASE?", path=path)) from None
 
 
 def clear_cache() -> None:

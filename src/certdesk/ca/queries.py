@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from certdesk.core.i18n import msg
+
 from .errors import AuthorityNotFound
 from .models import PURPOSE_ORDER, CertificateAuthority, KeyAlgorithm
 
@@ -25,7 +27,7 @@ def get_by_slug(slug: str) -> CertificateAuthority:
     try:
         return CertificateAuthority.objects.select_related("parent").get(slug=slug)
     except CertificateAuthority.DoesNotExist:
-        raise AuthorityNotFound(f"No certificate authority '{slug}'.") from None
+        raise AuthorityNotFound(msg("No certificate authority '%(slug)s'.", slug=slug)) from None
 
 
 def chain(ca: CertificateAuthority) -> list[CertificateAuthority]:

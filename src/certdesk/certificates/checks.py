@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
+from certdesk.core.i18n import join, msg
 from certdesk.domains import caa, names
 from certdesk.domains import queries as domain_queries
 from certdesk.domains.errors import DcvMissing, InvalidDomainName
@@ -57,10 +58,13 @@ def check_subject_text(label: str, value: str) -> None:
     """Subject values are printable ASCII (seed 000: Sectigo blocks non-ASCII and mojibake since 2021-09)."""
     if all(32 <= ord(ch) < 127 for ch in value):
         return
-    hint = " It looks like mojibake (UTF-8 text read with the wrong encoding)." if looks_like_mojibake(value) else ""
+    hint = ""
+    if looks_like_mojibake(value):
+        hint = msg(" It looks like mojibake (UTF-8 text read with the wrong encoding).")
     raise OrganizationNotValidated(
-        f"The organization's {label} '{value}' contains characters that cannot go into a certificate "
-        f"(plain ASCII only).{hint} An MRAO must correct the organization.", field="orgId")
+        msg("The organization's %(label)s '%(value)s' contains characters that cannot go into a certificate "
+            "(plain ASCII only).%(hint)s An MRAO must correct the organization.",
+            label=label, value=value, hint=hint), field="orgId")
 
 
 def split_names(value) -> list[str]:
@@ -81,7 +85,7 @@ def split_names(value) -> list[str]:
 
 def _normalize(name: str, field_name: str) -> str:
     if looks_like_mojibake(name):
-        raise NamesRefused(f"'{name}' looks like mojibake (UTF-8 text read with the wrong encoding).",
+        raise NamesRefused(msg("'%(name)s' looks like mojibake (UTF-8 text read with the wrong encoding).", name=name),
                            field=field_name)
     try:
         return names.normalize(name)
@@ -116,17 +120,20 @@ def plan_names(profile: Profile, *, common_name: str, sans: Iterable[str]) -> Na
     every = [cn, *user_sans]
     wild = [n for n in every if names.is_wildcard(n)]
     if profile.wildcard == Wildcard.FORBIDDEN and wild:
-        raise NamesRefused(f"The profile {profile} does not allow wildcard names ({', '.join(wild)}): "
-                           "choose Wildcard SSL.", field="commonName")
+        raise NamesRefused(msg("The profile %(profile)s does not allow wildcard names (%(wild)s): "
+                               "choose Wildcard SSL.", profile=profile, wild=', '.join(wild)), field="commonName")
     if profile.wildcard == Wildcard.REQUIRED and not names.is_wildcard(cn):
-        raise NamesRefused(f"The profile {profile} is for a wildcard name such as *.example.org; "
-                           f"'{cn}' is not one: choose OV SSL or OV Multi-Domain.", field="commonName")
+        raise NamesRefused(msg("The profile %(profile)s is for a wildcard name such as *.example.org; "
+                               "'%(cn)s' is not one: choose OV SSL or OV Multi-Domain.",
+                               profile=profile, cn=cn), field="commonName")
     if len(user_sans) > profile.max_sans:
-        allowed = (f"at most {profile.max_sans}" if profile.max_sans else "none")
-        raise NamesRefused(f"Too many subject alternative names for {profile}: {len(user_sans)} given, {allowed} "
-                           "allowed. Choose a multi-domain profile.", field="subjAltNames")
+        allowed = (msg("at most %(count)s", count=profile.max_sans) if profile.max_sans else msg("none"))
+        raise NamesRefused(msg("Too many subject alternative names for %(profile)s: %(count)s given, %(allowed)s "
+                               "allowed. Choose a multi-domain profile.",
+                               profile=profile, count=len(user_sans), allowed=allowed), field="subjAltNames")
     if len(every) + (1 if automatic else 0) > MAX_NAMES:
-        raise NamesRefused(f"A certificate holds at most {MAX_NAMES} names.", field="subjAltNames")
+        raise NamesRefused(msg("A certificate holds at most %(max_names)s names.",
+                               max_names=MAX_NAMES), field="subjAltNames")
     return NamePlan(common_name=cn, names=every, user_sans=user_sans, automatic=automatic)
 
 
@@ -146,17 +153,21 @@ def check_term(profile: Profile, term, now: datetime) -> int:
         raise TermNotAllowed("The term must be a number of days.", field="term") from None
     allowed = set(profile.terms or []) | set(profile.effective_terms(now))
     if term not in allowed:
-        raise TermNotAllowed(f"Term {term} is not allowed for {profile}: choose one of "
-                             f"{', '.join(str(t) for t in profile.effective_terms(now))} days.", field="term")
+        raise TermNotAllowed(msg("Term %(term)s is not allowed for %(profile)s: choose one of "
+                                 "%(terms)s days.",
+                                 term=term, profile=profile,
+                                 terms=", ".join(str(t) for t in profile.effective_terms(now))),
+                             field="term")
     return term
 
 
 def check_organization(organization: Organization, profile: Profile, now: datetime) -> None:
     if not organization.is_validated(now):
         raise OrganizationNotValidated(
-            f"The organization {organization.organization} is not validated "
-            f"({organization.effective_validation_status(now)}): certificates can be requested once its "
-            "validation status is VALIDATED.", field="orgId")
+            msg("The organization %(organization)s is not validated (%(status)s): certificates can be "
+                "requested once its validation status is VALIDATED.",
+                organization=organization.organization, status=organization.effective_validation_status(now)),
+            field="orgId")
     problem = issuance.subject_problem(organization, profile)
     if problem is not None:
         raise problem
@@ -174,9 +185,12 @@ def check_authorized(organization: Organization, names_: Iterable[str], now: dat
     if not failures:
         return
     listed = ", ".join(f.normalized or f.name for f in failures)
-    reasons = " ".join(f.reason for f in failures[:10])
+    reasons = join(" ", (f.reason for f in failures[:10]))
     code = DcvMissing.code if all(f.code == DcvMissing.code for f in failures) else -107
-    raise NameNotAuthorized(f"{NOT_AUTHORIZED_PREFIX}{listed}. {reasons}", code=code, field="subjAltNames")
+    # the text is NOT_AUTHORIZED_PREFIX + listed + ". " + reasons
+    raise NameNotAuthorized(msg("You cannot order certificates for the following or additional domains: "
+                                "%(names)s. %(reasons)s", names=listed, reasons=reasons),
+                            code=code, field="subjAltNames")
 
 
 def caa_failures(names_: Iterable[str], *, account_uri: str | None = None,
@@ -215,10 +229,13 @@ def check_ev_anchor(organization: Organization, names_: Iterable[str], now: date
     covered_by = [n for a in anchors for n in a]
     missing = [n for n in names_ if not anchor_covers(covered_by, n)]
     if missing:
-        what = "No issued EV anchor" if not anchors else "The EV anchor does not"
-        raise EvAnchorMissing(f"{what} {'covers' if not anchors else 'cover'} {', '.join(missing)}: request an "
-                              "EV Anchor for these domains (a second admin approves it) before EV certificates.",
-                              field="subjAltNames")
+        if not anchors:
+            refusal = msg("No issued EV anchor covers %(names)s: request an EV Anchor for these domains "
+                          "(a second admin approves it) before EV certificates.", names=", ".join(missing))
+        else:
+            refusal = msg("The EV anchor does not cover %(names)s: request an EV Anchor for these domains "
+                          "(a second admin approves it) before EV certificates.", names=", ".join(missing))
+        raise EvAnchorMissing(refusal, field="subjAltNames")
 
 
 def check_names_for_issuance(organization: Organization, profile: Profile, plan_names_: list[str], now: datetime, *,

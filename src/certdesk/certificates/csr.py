@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from certdesk.core.i18n import msg
+
 from . import weakkeys
 from .errors import (
     CsrInvalid,
@@ -60,7 +62,8 @@ def _der_from_text(text) -> bytes:
     if not isinstance(text, str) or not text.strip():
         raise CsrNotBase64("The CSR is empty: paste a PEM certificate signing request.", field="csr")
     if len(text) > MAX_CSR_CHARS:
-        raise CsrUndecodable(f"The CSR is too large (at most {MAX_CSR_CHARS} characters).", field="csr")
+        raise CsrUndecodable(msg("The CSR is too large (at most %(max_csr_chars)s characters).",
+                                 max_csr_chars=MAX_CSR_CHARS), field="csr")
     match = _PEM_RE.search(text)
     body = match.group("body") if match else text
     if "-----BEGIN" in body or not _B64_RE.match(body):
@@ -117,19 +120,22 @@ def check_key(parsed: ParsedCsr, key_types: dict) -> None:
     """The key must be one the profile allows (-11 algorithm, -13 size/curve) and not weak (-141)."""
     allowed = {str(k).upper(): [str(v) for v in values] for k, values in (key_types or {}).items()}
     if parsed.key_algorithm not in allowed:
-        raise KeyAlgorithmRefused(f"{parsed.key_algorithm} keys are not accepted for this certificate type "
-                                  f"(accepted: {', '.join(sorted(allowed)) or 'none'}).", field="csr")
+        raise KeyAlgorithmRefused(msg("%(algorithm)s keys are not accepted for this certificate type "
+                                      "(accepted: %(accepted)s).", algorithm=parsed.key_algorithm,
+                                      accepted=", ".join(sorted(allowed)) or "none"), field="csr")
     if parsed.key_algorithm == "RSA" and parsed.key_size < 2048:
-        raise KeySizeRefused(f"The CSR key is RSA {parsed.key_size} bits: at least 2048 bits are required "
-                             "(CA/B Forum BR §6.1.5).", field="csr")
+        raise KeySizeRefused(msg("The CSR key is RSA %(key_size)s bits: at least 2048 bits are required "
+                                 "(CA/B Forum BR §6.1.5).", key_size=parsed.key_size), field="csr")
     if parsed.key_param not in allowed[parsed.key_algorithm]:
-        raise KeySizeRefused(f"{parsed.key_algorithm} {parsed.key_param} keys are not accepted for this certificate "
-                             f"type (accepted: {', '.join(allowed[parsed.key_algorithm])}).", field="csr")
+        raise KeySizeRefused(msg("%(algorithm)s %(size)s keys are not accepted for this certificate "
+                                 "type (accepted: %(accepted)s).", algorithm=parsed.key_algorithm,
+                                 size=parsed.key_param, accepted=", ".join(allowed[parsed.key_algorithm])),
+                             field="csr")
     key = parsed.public_key
     if isinstance(key, rsa.RSAPublicKey):
         numbers = key.public_numbers()
         why = weakkeys.rsa_weakness(numbers.n, numbers.e)
         if why:
-            raise WeakKey(f"The CSR key is refused: {why}. Generate a new key pair.", field="csr")
+            raise WeakKey(msg("The CSR key is refused: %(why)s. Generate a new key pair.", why=why), field="csr")
     if weakkeys.is_blocklisted_spki(parsed.spki_sha256):
         raise WeakKey("The CSR key is refused: it is a known compromised key. Generate a new key pair.", field="csr")

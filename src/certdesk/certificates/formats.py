@@ -24,6 +24,7 @@ from certdesk.accounts import policy
 from certdesk.accounts.policy import Perm
 from certdesk.ca.queries import chain as ca_chain
 from certdesk.core.actor import Actor
+from certdesk.core.i18n import msg
 
 from .errors import CertificateRevoked, NotCollectable, UnknownFormat, WrongState
 from .models import Certificate
@@ -50,7 +51,8 @@ def parse_format(value: str | None) -> str:
         return DEFAULT_FORMAT
     found = _BY_LOWER.get(text.lower())
     if found is None:
-        raise UnknownFormat(f"Unsupported certificate format specified: {text}. Use one of {', '.join(FORMATS)}.",
+        raise UnknownFormat(msg("Unsupported certificate format specified: %(text)s. Use one of %(formats)s.",
+                                text=text, formats=', '.join(FORMATS)),
                             field="format")
     return found
 
@@ -103,7 +105,8 @@ def collect(actor: Actor, cert: Certificate, fmt: str | None = None) -> Download
     if cert.status in REVOKED_STATUSES:
         raise CertificateRevoked("The certificate has been revoked.")
     if cert.status in (Status.DECLINED, Status.INVALID):
-        raise WrongState(f"The request was {Status(cert.status).label.lower()}: there is no certificate to download.")
+        raise WrongState(msg("The request was %(status)s: there is no certificate to download.",
+                             status=Status(cert.status).label.lower()))
     if cert.profile.validation_only:
         raise WrongState("An EV anchor is validation only: there is no certificate to download.")
     return render(cert, fmt)

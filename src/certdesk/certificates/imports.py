@@ -27,6 +27,7 @@ from certdesk.accounts.policy import Perm
 from certdesk.core import audit, validators
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput
+from certdesk.core.i18n import msg
 from certdesk.tenancy.models import CertType, Organization
 
 from . import csr as csr_module
@@ -72,7 +73,8 @@ def parse_certificate(text, *, field: str = "cert") -> x509.Certificate:
     if not isinstance(text, str) or not text.strip():
         raise CertificateUnreadable("The certificate is empty: give it in PEM or base64.", field=field)
     if len(text) > MAX_CERTIFICATE_CHARS:
-        raise CertificateUnreadable(f"The certificate is too large (at most {MAX_CERTIFICATE_CHARS} characters).",
+        raise CertificateUnreadable(msg("The certificate is too large (at most %(max_certificate_chars)s characters).",
+                                        max_certificate_chars=MAX_CERTIFICATE_CHARS),
                                     field=field)
     match = _PEM_RE.search(text)
     body = match.group("body") if match else text

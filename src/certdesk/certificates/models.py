@@ -174,8 +174,11 @@ class Certificate(models.Model):
             # Look-up by serial alone (REST serialNumber filter, portal search): the unique index leads with ca.
             models.Index(fields=["serial_hex"], name="certificate_serial_hex"),
             # reports and dashboard: by type and by issuance month over a whole customer
-            models.Index(fields=["customer", "kind", "profile"], name="certificate_customer_profile"),
+            # (status last: the dashboard's status × profile counts read this index alone)
+            models.Index(fields=["customer", "kind", "profile", "status"], name="certificate_customer_prof_st"),
             models.Index(fields=["customer", "kind", "issued_at"], name="certificate_customer_issued"),
+            # expiring within N days over a whole customer (dashboard windows, the SSL list filter)
+            models.Index(fields=["customer", "kind", "status", "not_after"], name="certificate_customer_expiry"),
         ]
 
     def __str__(self) -> str:

@@ -169,36 +169,70 @@ def listable_certificates(actor: Actor, *, kind: str = CertType.SSL,
     return qs.order_by("-id")
 
 
-def awaiting_approval(actor: Actor, qs: QuerySet[Certificate] | None = None) -> QuerySet[Certificate]:
-    """REQUESTED certificates the actor may approve: in scope, in an organization or department where
-    `policy` lets it approve, and not EV/EV anchors it requested itself (those need a second admin).
-
-    The policy is asked once per organization (an unsaved probe certificate), never per row."""
+def _awaiting(actor: Actor, qs: QuerySet[Certificate] | None):
+    """(REQUESTED certificates in scope where the actor may approve, the Q of its own EV / EV anchor
+    requests among them, or None): the parts of `awaiting_approval`."""
     from django.db.models import Q
 
     from certdesk.tenancy.models import Organization
 
+    from .profiles import ValidationLevel
+
     qs = (visible_certificates(actor) if qs is None else qs).filter(status=Status.REQUESTED)
     if actor.customer is None:
-        return qs.none()
+        return qs.none(), None
     organizations = list(policy.scope(actor, Organization.objects.all(), cert_type=CertType.SSL))
     allowed = [org.pk for org in organizations if policy.can(
         actor, policy.Perm.APPROVE_SSL,
         Certificate(kind=CertType.SSL, customer_id=actor.customer.pk, organization=org))]
     if len(allowed) < len(organizations):
         qs = qs.filter(organization_id__in=allowed)
-    if actor.admin is not None:
-        from .profiles import ValidationLevel
+    if actor.admin is None:
+        return qs, None
+    # profile ids instead of a join: the profiles table is small, the certificates one is not
+    second_admin = list(Profile.objects.filter(Q(customer__isnull=True) | Q(customer_id=actor.customer.pk))
+                        .filter(Q(validation_level=ValidationLevel.EV) | Q(validation_only=True))
+                        .values_list("pk", flat=True))
+    if not second_admin:
+        return qs, None
+    return qs, Q(requester_id=actor.admin.pk, profile_id__in=second_admin)
 
-        qs = qs.exclude(Q(requester_id=actor.admin.pk)
-                        & (Q(profile__validation_level=ValidationLevel.EV) | Q(profile__validation_only=True)))
-    return qs
+
+def awaiting_approval(actor: Actor, qs: QuerySet[Certificate] | None = None) -> QuerySet[Certificate]:
+    """REQUESTED certificates the actor may approve: in scope, in an organization or department where
+    `policy` lets it approve, and not EV/EV anchors it requested itself (those need a second admin).
+
+    The policy is asked once per organization (an unsaved probe certificate), never per row."""
+    qs, own = _awaiting(actor, qs)
+    return qs if own is None else qs.exclude(own)
+
+
+def count_awaiting_approval(actor: Actor, qs: QuerySet[Certificate] | None = None) -> int:
+    """len(awaiting_approval(...)) counted from indexes: every approvable request in scope (status
+    and scope columns only), minus the actor's own EV requests (found through its requester index)."""
+    qs, own = _awaiting(actor, qs)
+    total = qs.order_by().count()
+    if own is not None:  # asked even at 0: the number of queries never depends on the data
+        total -= qs.filter(own).order_by().count()
+    return total
+
+
+def _names_contain(needle: str):
+    """names_index LIKE '%needle%', narrowed first by the SQLite trigram index (certificates/search.py)."""
+    from django.db.models import Q
+
+    from . import search
+
+    condition = Q(names_index__contains=needle)
+    narrowed = search.names_containing("names_index", needle)
+    return condition if narrowed is None else narrowed & condition
 
 
 def matching(qs: QuerySet[Certificate], text: str) -> QuerySet[Certificate]:
     """Certificates whose id, serial number (hex, colons allowed) or one of whose names contains `text`.
 
-    The names are matched with a substring LIKE on `names_index` (a scan): only when asked. Serial
+    The names are matched with a substring LIKE on `names_index` (a trigram index narrows it first on
+    both databases: certificates/search.py on SQLite, a GIN index on PostgreSQL). Serial
     numbers go through the unique (ca, serial_hex) index, one entry per issuing CA."""
     import re
 
@@ -215,13 +249,13 @@ def matching(qs: QuerySet[Certificate], text: str) -> QuerySet[Certificate]:
         # Unmistakably a serial number (colon-separated, or a long hex string): no name scan.
         ca_ids = list(CertificateAuthority.objects.values_list("pk", flat=True))
         return qs.filter(ca_id__in=ca_ids, serial_hex=hex_text.lstrip("0").rjust(40, "0"))
-    condition = Q(names_index__contains=text.lower().rstrip("."))
+    condition = _names_contain(text.lower().rstrip("."))
     if not text.isascii():  # an IDN typed in Unicode: names are stored as A-labels
         from certdesk.domains import names as domain_names
         from certdesk.domains.errors import InvalidDomainName
 
         try:
-            condition |= Q(names_index__contains=domain_names.normalize(text))
+            condition |= _names_contain(domain_names.normalize(text))
         except InvalidDomainName:  # a fragment, not a whole name: the plain substring stays
             pass
     digits = text.lstrip("#")

@@ -22,6 +22,7 @@ from certdesk.accounts.roles import Privilege
 from certdesk.core import audit, validators
 from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import DomainError, InvalidInput, PermissionDenied
+from certdesk.core.i18n import msg
 from certdesk.tenancy.models import CertType, Organization
 
 from . import checks, issuance, signals, states
@@ -330,11 +331,54 @@ def issue(cert_id: int, *, actor: Actor | None = None) -> Certificate:
     return _issue(cert, actor or system_actor(cert.customer, "certdesk issuer"))
 
 
+@dataclass
+class _Prepared:
+    """A certificate built and linted for a request, waiting for the CA signature."""
+
+    inputs: tuple
+    ca: object
+    serial: int
+    not_before: datetime
+    not_after: datetime
+    builder: object
+    linted: issuance.Linted | None
+    failure: issuance.LintFailed | None
+
+    def matches(self, cert: Certificate) -> bool:
+        return self.inputs == _issuance_inputs(cert)
+
+
+def _issuance_inputs(cert: Certificate) -> tuple:
+    return (cert.pk, cert.csr_pem, tuple(cert.names), cert.profile_id, cert.organization_id, cert.term)
+
+
+def _prepare(cert: Certificate, now: datetime) -> _Prepared:
+    """Build the certificate (CA, serial, validity, extensions) and lint it with the throwaway key."""
+    profile = cert.profile
+    ca = issuance.issuing_ca(profile)
+    parsed = csr_module.parse(cert.csr_pem)
+    not_before, not_after = issuance.validity(profile, cert.term, now, ca)
+    serial = issuance.new_serial()
+    builder = issuance.builder_for(ca=ca, profile=profile, organization=cert.organization, names=cert.names,
+                                   public_key=parsed.public_key, not_before=not_before, not_after=not_after,
+                                   serial=serial)
+    linted = failure = None
+    if settings.LINT_BEFORE_SIGNING:
+        try:
+            linted = issuance.lint_builder(ca=ca, profile=profile, builder=builder)
+        except issuance.LintFailed as exc:
+            failure = exc
+    return _Prepared(inputs=_issuance_inputs(cert), ca=ca, serial=serial, not_before=not_before,
+                     not_after=not_after, builder=builder, linted=linted, failure=failure)
+
+
 def _issue(cert: Certificate, actor: Actor) -> Certificate:
     cert_id = cert.pk
     if cert.status != Status.APPLIED:
         return cert
     problem = _recheck(cert, _now())  # DNS (CAA) outside the transaction
+    # Build and lint before locking (no CA key involved); only the CA signature runs under the lock.
+    prepared = _prepare(cert, _now()) if not problem and not cert.profile.validation_only else None
     with transaction.atomic():
         locked = _lock(cert_id)
         if locked.status != Status.APPLIED:
@@ -348,18 +392,13 @@ def _issue(cert: Certificate, actor: Actor) -> Certificate:
             locked.not_before = now.replace(microsecond=0)
             locked.not_after = locked.not_before + timedelta(days=min(locked.term, profile.max_days(now)))
         else:
-            ca = issuance.issuing_ca(profile)
-            parsed = csr_module.parse(locked.csr_pem)
-            not_before, not_after = issuance.validity(profile, locked.term, now, ca)
-            serial = issuance.new_serial()
-            builder = issuance.builder_for(ca=ca, profile=profile, organization=locked.organization,
-                                           names=locked.names, public_key=parsed.public_key,
-                                           not_before=not_before, not_after=not_after, serial=serial)
-            try:
-                signed = issuance.sign(ca=ca, profile=profile, builder=builder, serial=serial,
-                                       lint_first=settings.LINT_BEFORE_SIGNING)
-            except issuance.LintFailed as failure:
-                return _fail(actor, locked, failure.message)
+            if prepared is None or not prepared.matches(locked):  # changed meanwhile: build it again
+                prepared = _prepare(locked, now)
+            if prepared.failure is not None:
+                return _fail(actor, locked, prepared.failure.message)
+            ca, serial, not_before, not_after = prepared.ca, prepared.serial, prepared.not_before, prepared.not_after
+            signed = issuance.sign(ca=ca, profile=profile, builder=prepared.builder, serial=serial,
+                                   lint_first=settings.LINT_BEFORE_SIGNING, linted=prepared.linted)
             locked.ca = ca
             locked.serial_hex = f"{serial:040x}"
             locked.der = signed.der
@@ -445,8 +484,8 @@ def renew(actor: Actor, cert: Certificate, *, csr_pem: str | None = None, reques
     cert = _fresh(cert)
     policy.require(actor, Perm.RENEW_SSL, cert)
     if cert.status not in RENEWABLE:
-        raise WrongState(f"Only issued or expired certificates can be renewed; this one is "
-                         f"{Status(cert.status).label}.")
+        raise WrongState(msg("Only issued or expired certificates can be renewed; this one is "
+                             "%(status)s.", status=Status(cert.status).label))
     return _request(actor, organization=cert.organization, profile=cert.profile, csr_pem=csr_pem or cert.csr_pem,
                     term=cert.term, subject_alt_names=cert.names[1:], common_name=cert.common_name,
                     external_requester=cert.external_requester, comments=cert.comments, auto_renew=cert.auto_renew,
@@ -463,7 +502,8 @@ def replace(actor: Actor, cert: Certificate, *, csr_pem: str, common_name: str |
     policy.require(actor, Perm.RENEW_SSL, cert)
     policy.require(actor, Perm.REVOKE_SSL, cert)
     if cert.status != Status.ISSUED:
-        raise WrongState(f"Only issued certificates can be replaced; this one is {Status(cert.status).label}.")
+        raise WrongState(msg("Only issued certificates can be replaced; this one is %(status)s.",
+                             status=Status(cert.status).label))
     reason = validators.plain_text(reason, field="reason", label="Reason", max_length=512)
     sans = cert.names[1:] if subject_alt_names is None else subject_alt_names
     comments = cert.comments

@@ -41,6 +41,8 @@ def send_in_transaction(signal: Signal, cert, **kwargs) -> None:
     from .models import Certificate
 
     payload = {
+        # `certificate`: the instance just saved, so receivers need not read it again.
+        "certificate": cert,
         "certificate_id": cert.pk, "customer_id": cert.customer_id, "organization_id": cert.organization_id,
         "kind": cert.kind, "status": cert.status, **kwargs,
     }

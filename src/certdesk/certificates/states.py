@@ -9,6 +9,9 @@ A request by an admin with "SSL auto approve" (never for EV) is created APPLIED 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_noop
+
+from certdesk.core.i18n import msg
 
 from .errors import AlreadyRevoked, NotRevocable, WrongState
 
@@ -48,6 +51,16 @@ _VERBS = {
     Status.APPLIED: "approved", Status.DECLINED: "declined", Status.ISSUED: "issued", Status.INVALID: "failed",
     Status.REVOKED: "revoked", Status.EXPIRED: "expired", Status.REPLACED: "replaced",
 }
+# "The certificate cannot be <verb> while it is <status>.", one sentence per verb for the translators
+_CANNOT = {
+    Status.APPLIED: gettext_noop("The certificate cannot be approved while it is %(status)s."),
+    Status.DECLINED: gettext_noop("The certificate cannot be declined while it is %(status)s."),
+    Status.ISSUED: gettext_noop("The certificate cannot be issued while it is %(status)s."),
+    Status.INVALID: gettext_noop("The certificate cannot be failed while it is %(status)s."),
+    Status.REVOKED: gettext_noop("The certificate cannot be revoked while it is %(status)s."),
+    Status.EXPIRED: gettext_noop("The certificate cannot be expired while it is %(status)s."),
+    Status.REPLACED: gettext_noop("The certificate cannot be replaced while it is %(status)s."),
+}
 
 
 def can_move(current: str, target: str) -> bool:
@@ -61,13 +74,17 @@ def check(current: str, target: str) -> None:
     if target == Status.REVOKED:
         if current in REVOKED_STATUSES:
             raise AlreadyRevoked("The certificate has already been revoked.")
-        raise NotRevocable(f"Only issued certificates can be revoked; this one is {Status(current).label}.")
+        raise NotRevocable(msg("Only issued certificates can be revoked; this one is %(status)s.",
+                               status=msg(Status(current).label)))
     if target == Status.APPLIED and current in (Status.APPLIED, *SIGNED_STATUSES):
         raise WrongState("This request has already been approved.")
     if target == Status.DECLINED and current == Status.DECLINED:
         raise WrongState("This request has already been declined.")
-    raise WrongState(f"The certificate cannot be {_VERBS.get(target, target.lower())} while it is "
-                     f"{Status(current).label}.")
+    status = msg(Status(current).label)  # a label of the catalogue
+    if target in _CANNOT:
+        raise WrongState(msg(_CANNOT[target], status=status))
+    raise WrongState(msg("The certificate cannot be %(verb)s while it is %(status)s.",
+                         verb=_VERBS.get(target, target.lower()), status=status))
 
 
 def move(cert, target: str) -> str:

@@ -13,7 +13,7 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, code: int | None = None, status: int | None = None, field: str | None = None):
         super().__init__(message)
-        self.message = message
+        self.message = message  # as given: a core.i18n.Message keeps its template for the portal's translation
         if code is not None:
             self.code = code
         if status is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidInput, RequiredField
+from .i18n import Message, msg
 
 # ISO 3166-1 alpha-2 (249 officially assigned codes).
 COUNTRY_CODES = frozenset(
@@ -21,6 +22,11 @@ COUNTRY_CODES = frozenset(
 _SUBJECT_RE = re.compile(r"^[A-Za-z0-9 '()+,\-./:=?&@!#*_]*$")
 
 
+def _label(label) -> Message:
+    """A field label, translated with the message at display time (web/labels.py lists the labels)."""
+    return label if isinstance(label, Message) else msg(str(label))
+
+
 def country(value: str, *, field: str = "country", required: bool = True) -> str:
     value = (value or "").strip().upper()
     if not value:
@@ -28,7 +34,8 @@ def country(value: str, *, field: str = "country", required: bool = True) -> str
             raise RequiredField("Country is required (a 2-letter ISO 3166 code).", field=field)
         return ""
     if value not in COUNTRY_CODES:
-        raise InvalidInput(f"Unknown country code '{value}': use a 2-letter ISO 3166 code such as FR or GB.",
+        raise InvalidInput(msg("Unknown country code '%(value)s': use a 2-letter ISO 3166 code such as FR or GB.",
+                               value=value),
                            field=field)
     return value
 
@@ -38,21 +45,22 @@ def subject_text(value: str, *, field: str, label: str, required: bool = False, 
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.", field=field)
+        raise InvalidInput(msg("%(label)s must be text.", label=_label(label)), field=field)
     value = " ".join(value.split())
     if not value:
         if required:
-            raise RequiredField(f"{label} is required.", field=field)
+            raise RequiredField(msg("%(label)s is required.", label=_label(label)), field=field)
         return ""
     if len(value) > max_length:
-        raise InvalidInput(f"{label} is too long (at most {max_length} characters).", field=field)
+        raise InvalidInput(msg("%(label)s is too long (at most %(max_length)s characters).",
+                               label=_label(label), max_length=max_length), field=field)
     if not _SUBJECT_RE.match(value):
         bad = sorted({ch for ch in value if not _SUBJECT_RE.match(ch)})
         shown = " ".join(repr(ch) for ch in bad[:5])
         raise InvalidInput(
-            f"{label} contains characters that cannot go into a certificate subject ({shown}). "
-            "Use plain ASCII letters, digits, spaces and . , - ' ( ) / & : only "
-            "(for example 'Universite' rather than 'Université').",
+            msg("%(label)s contains characters that cannot go into a certificate subject (%(shown)s). "
+                "Use plain ASCII letters, digits, spaces and . , - ' ( ) / & : only "
+                "(for example 'Universite' rather than 'Université').", label=_label(label), shown=shown),
             field=field,
         )
     return value
@@ -62,16 +70,17 @@ def plain_text(value, *, field: str, label: str, required: bool = False, max_len
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.", field=field)
+        raise InvalidInput(msg("%(label)s must be text.", label=_label(label)), field=field)
     value = value.strip()
     if not value:
         if required:
-            raise RequiredField(f"{label} is required.", field=field)
+            raise RequiredField(msg("%(label)s is required.", label=_label(label)), field=field)
         return ""
     if len(value) > max_length:
-        raise InvalidInput(f"{label} is too long (at most {max_length} characters).", field=field)
+        raise InvalidInput(msg("%(label)s is too long (at most %(max_length)s characters).",
+                               label=_label(label), max_length=max_length), field=field)
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput(f"{label} contains control characters.", field=field)
+        raise InvalidInput(msg("%(label)s contains control characters.", label=_label(label)), field=field)
     return value
 
 
@@ -82,5 +91,6 @@ _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z
 def email(value, *, field: str = "email", label: str = "Email", required: bool = True) -> str:
     value = plain_text(value, field=field, label=label, required=required, max_length=254)
     if value and not _EMAIL_RE.match(value):
-        raise InvalidInput(f"{label} '{value}' is not a valid email address.", field=field)
+        raise InvalidInput(msg("%(label)s '%(value)s' is not a valid email address.",
+                               label=_label(label), value=value), field=field)
     return value

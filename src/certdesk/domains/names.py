@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import idna
 
+from certdesk.core.i18n import msg
+
 from .errors import InvalidDomainName
 
 MAX_NAME_LENGTH = 253  # RFC 1035 §2.3.4, presentation form without the trailing dot
@@ -59,56 +61,61 @@ def normalize(name: str, *, allow_wildcard: bool = True) -> str:
     if not text:
         raise _refuse("The domain name is empty.")
     if len(text) > 4 * MAX_NAME_LENGTH:
-        raise _refuse(f"The domain name is too long (at most {MAX_NAME_LENGTH} characters).")
+        raise _refuse(msg("The domain name is too long (at most %(max_name_length)s characters).",
+                          max_name_length=MAX_NAME_LENGTH))
     if any(ch.isspace() for ch in text):
-        raise _refuse(f"'{name}' contains spaces; a domain name has none.")
+        raise _refuse(msg("'%(name)s' contains spaces; a domain name has none.", name=name))
     # Full-stop variants (U+3002 etc.) are label separators under UTS #46.
     text = re.sub("[\u3002\uff0e\uff61]", ".", text)
     if text.endswith("."):
         text = text[:-1]
     if _is_ip_address(text):
-        raise _refuse(f"'{name}' is an IP address; only domain names can be added.")
+        raise _refuse(msg("'%(name)s' is an IP address; only domain names can be added.", name=name))
     if any(mark in text for mark in ("/", "@", ":")):
-        raise _refuse(f"'{name}' is not a domain name (give only the name, such as example.org).")
+        raise _refuse(msg("'%(name)s' is not a domain name (give only the name, such as example.org).", name=name))
     wildcard = False
     if text.startswith(WILDCARD_PREFIX):
         wildcard, text = True, text[len(WILDCARD_PREFIX):]
     if "*" in text:
-        raise _refuse(f"'{name}': a wildcard is allowed only as the leftmost label, as in *.example.org.")
+        raise _refuse(msg("'%(name)s': a wildcard is allowed only as the leftmost label, as in *.example.org.",
+                          name=name))
     if wildcard and not allow_wildcard:
-        raise _refuse(f"'{name}': a wildcard is not allowed here.")
+        raise _refuse(msg("'%(name)s': a wildcard is not allowed here.", name=name))
     if not text:
-        raise _refuse(f"'{name}': a wildcard needs a domain after '*.'.")
+        raise _refuse(msg("'%(name)s': a wildcard needs a domain after '*.'.", name=name))
     labels = text.split(".")
     if any(label == "" for label in labels):
-        raise _refuse(f"'{name}' has an empty label (two dots in a row, or a leading dot).")
+        raise _refuse(msg("'%(name)s' has an empty label (two dots in a row, or a leading dot).", name=name))
     for label in labels:
         if len(label) > MAX_LABEL_LENGTH and label.isascii():
-            raise _refuse(f"'{name}': the label '{label[:20]}…' is longer than {MAX_LABEL_LENGTH} characters.")
+            raise _refuse(msg("'%(name)s': the label '%(label)s…' is longer than %(max_label_length)s characters.",
+                              name=name, label=label[:20], max_label_length=MAX_LABEL_LENGTH))
     try:
         ascii_name = idna.encode(text, uts46=True, transitional=False).decode("ascii")
     except idna.IDNAError as exc:
-        raise _refuse(f"'{name}' is not a valid domain name (IDNA 2008: {exc}).") from None
+        raise _refuse(msg("'%(name)s' is not a valid domain name (IDNA 2008: %(exc)s).", name=name, exc=exc)) from None
     except UnicodeError:
-        raise _refuse(f"'{name}' is not a valid domain name.") from None
+        raise _refuse(msg("'%(name)s' is not a valid domain name.", name=name)) from None
     for label in ascii_name.split("."):
         if len(label) > MAX_LABEL_LENGTH:
-            raise _refuse(f"'{name}': the label '{label[:20]}…' is longer than {MAX_LABEL_LENGTH} characters "
-                          "once encoded.")
+            raise _refuse(msg("'%(name)s': the label '%(label)s…' is longer than %(max_label_length)s characters "
+                              "once encoded.", name=name, label=label[:20], max_label_length=MAX_LABEL_LENGTH))
         if not _LDH.match(label):
-            raise _refuse(f"'{name}': the label '{label}' may use only letters, digits and inner hyphens.")
+            raise _refuse(msg("'%(name)s': the label '%(label)s' may use only letters, digits and inner hyphens.",
+                              name=name, label=label))
     full = (WILDCARD_PREFIX if wildcard else "") + ascii_name
     if len(full) > MAX_NAME_LENGTH:
-        raise _refuse(f"'{name}' is too long once encoded ({len(full)} characters, at most {MAX_NAME_LENGTH}).")
+        raise _refuse(msg("'%(name)s' is too long once encoded (%(count)s characters, at most %(max_name_length)s).",
+                          name=name, count=len(full), max_name_length=MAX_NAME_LENGTH))
     if ascii_name.rsplit(".", 1)[-1].isdigit():
         # A top-level domain is never all digits (RFC 3696 §2).
-        raise _refuse(f"'{name}' ends with a numeric label; a top-level domain is never all digits.")
+        raise _refuse(msg("'%(name)s' ends with a numeric label; a top-level domain is never all digits.", name=name))
     if is_public_suffix(ascii_name):
-        what = "a wildcard over a public suffix" if wildcard else "a public suffix"
-        raise _refuse(f"'{name}' is {what} (such as com, ac.uk or gouv.fr): "
-                      "add a domain registered under it instead.")
+        what = msg("a wildcard over a public suffix") if wildcard else msg("a public suffix")
+        raise _refuse(msg("'%(name)s' is %(what)s (such as com, ac.uk or gouv.fr): "
+                          "add a domain registered under it instead.", name=name, what=what))
     if "." not in ascii_name:  # every single label is a suffix under the PSL's "*" rule; kept as a guard
-        raise _refuse(f"'{name}' is a single label: give a full domain name such as example.org.")
+        raise _refuse(msg("'%(name)s' is a single label: give a full domain name such as example.org.", name=name))
     return full
 
 

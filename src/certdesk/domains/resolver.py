@@ -24,6 +24,8 @@ import dns.rdatatype
 import dns.resolver
 from django.conf import settings
 
+from certdesk.core.i18n import msg
+
 
 class DnsFailure(Exception):
     """The lookup failed: no answer can be trusted (timeout, SERVFAIL, REFUSED…)."""
@@ -113,10 +115,12 @@ def lookup(name: str, rdtype: str, *, resolver: dns.resolver.Resolver | None = N
     except dns.resolver.NoNameservers as exc:
         raise _failure_from(exc, name, rdtype) from None
     except dns.exception.Timeout:
-        raise DnsFailure(f"DNS lookup of {name} {rdtype} timed out after {settings.DNS_TIMEOUT:g} s "
-                         f"asking {_servers_text()}.") from None
+        raise DnsFailure(msg("DNS lookup of %(name)s %(rdtype)s timed out after %(timeout)g s "
+                             "asking %(servers)s.",
+                             name=name, rdtype=rdtype, timeout=settings.DNS_TIMEOUT, servers=_servers_text())) from None
     except dns.exception.DNSException as exc:
-        raise DnsFailure(f"DNS lookup of {name} {rdtype} failed: {exc}") from None
+        raise DnsFailure(msg("DNS lookup of %(name)s %(rdtype)s failed: %(exc)s",
+                             name=name, rdtype=rdtype, exc=exc)) from None
     records = list(answer.rrset) if answer.rrset is not None else []
     authenticated = bool(answer.response.flags & dns.flags.AD)
     return DnsAnswer(name=name, rdtype=rdtype, records=records, authenticated=authenticated)

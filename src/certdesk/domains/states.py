@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import models
+from django.utils.translation import gettext_noop
+
+from certdesk.core.i18n import msg
 
 from .errors import DcvOrderRefused, DelegationStateRefused
 
@@ -79,14 +82,22 @@ DELEGATION_TRANSITIONS = {
 
 def check_order(action: str, current: str) -> None:
     if current not in ORDER_TRANSITIONS[action]:
-        word = {"save": "saved", "submit": "submitted", "validate": "validated", "cancel": "reset"}[action]
-        raise DcvOrderRefused(f"The DCV order cannot be {word} while its status is {current}.")
+        template = {
+            "save": gettext_noop("The DCV order cannot be saved while its status is %(current)s."),
+            "submit": gettext_noop("The DCV order cannot be submitted while its status is %(current)s."),
+            "validate": gettext_noop("The DCV order cannot be validated while its status is %(current)s."),
+            "cancel": gettext_noop("The DCV order cannot be reset while its status is %(current)s."),
+        }[action]
+        raise DcvOrderRefused(msg(template, current=current))
 
 
 def check_delegation(action: str, current: str) -> None:
     if current not in DELEGATION_TRANSITIONS[action]:
-        word = {"approve": "approved", "reject": "rejected"}[action]
-        raise DelegationStateRefused(f"This delegation cannot be {word}: it is already {current}.")
+        template = {
+            "approve": gettext_noop("This delegation cannot be approved: it is already %(current)s."),
+            "reject": gettext_noop("This delegation cannot be rejected: it is already %(current)s."),
+        }[action]
+        raise DelegationStateRefused(msg(template, current=current))
 
 
 # ---------------------------------------------------------------------------

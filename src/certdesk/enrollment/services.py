@@ -29,6 +29,7 @@ from certdesk.certificates.models import Certificate, Profile
 from certdesk.core import audit, validators
 from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from certdesk.core.i18n import msg
 from certdesk.tenancy.models import Organization
 
 from . import queries
@@ -80,7 +81,7 @@ def _clean_profiles(customer, profiles: Iterable) -> list[Profile]:
 
 def _clean_flag(value, field: str, label: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput(f"{label} must be true or false.", field=field)
+        raise InvalidInput(msg("%(label)s must be true or false.", label=label), field=field)
     return value
 
 

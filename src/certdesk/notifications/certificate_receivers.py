@@ -27,12 +27,36 @@ DOWNLOAD_FORMATS = (
 )
 
 
-def _certificate(certificate_id):
+def _certificate(certificate_id, certificate=None):
+    """The certificate with what the messages name (customer, organization and its parent and
+    customer, profile, requester, approver). The instance the service sent with the event
+    (`certificate`, saved in this transaction) is used when it is that certificate and already
+    holds its organization and profile; what it lacks is filled in with at most one query for
+    the admins. Otherwise it is read again."""
+    from certdesk.accounts.models import Admin
     from certdesk.certificates.models import Certificate
 
-    return (Certificate.objects.select_related("customer", "organization", "organization__parent",
-                                               "organization__customer", "profile", "requester", "approver")
-            .filter(pk=certificate_id).first())
+    cert = certificate
+    if (not isinstance(cert, Certificate) or cert.pk is None or cert.pk != certificate_id
+            or not Certificate.organization.is_cached(cert) or not Certificate.profile.is_cached(cert)
+            or (cert.organization.parent_id and not type(cert.organization).parent.is_cached(cert.organization))):
+        return (Certificate.objects.select_related("customer", "organization", "organization__parent",
+                                                   "organization__customer", "profile", "requester", "approver")
+                .filter(pk=certificate_id).first())
+    org = cert.organization
+    if not Certificate.customer.is_cached(cert) and type(org).customer.is_cached(org):
+        cert.customer = org.customer
+    elif not type(org).customer.is_cached(org) and Certificate.customer.is_cached(cert):
+        org.customer = cert.customer
+    wanted = {getattr(cert, f"{field}_id") for field in ("requester", "approver")
+              if getattr(cert, f"{field}_id") and not getattr(Certificate, field).is_cached(cert)}
+    if wanted:
+        admins = Admin.objects.in_bulk(wanted)
+        for field in ("requester", "approver"):
+            pk = getattr(cert, f"{field}_id")
+            if pk in admins and not getattr(Certificate, field).is_cached(cert):
+                setattr(cert, field, admins[pk])
+    return cert
 
 
 def _colon_hex(serial_hex: str) -> str:
@@ -91,8 +115,8 @@ def _send(event_type: str, cert, key: str, **extra) -> None:
            requester_email=requester_email(cert), key=key, days=days)
 
 
-def on_awaiting_approval(sender, certificate_id=None, **kwargs) -> None:
-    cert = _certificate(certificate_id)
+def on_awaiting_approval(sender, certificate_id=None, certificate=None, **kwargs) -> None:
+    cert = _certificate(certificate_id, certificate)
     if cert is None:
         return
     if cert.profile.validation_only:
@@ -103,16 +127,16 @@ def on_awaiting_approval(sender, certificate_id=None, **kwargs) -> None:
         _send(types.SSL_AWAITING_APPROVAL, cert, f"SSL:{cert.pk}:awaiting_approval")
 
 
-def on_approved(sender, certificate_id=None, approver_id=None, **kwargs) -> None:
-    cert = _certificate(certificate_id)
+def on_approved(sender, certificate_id=None, certificate=None, approver_id=None, **kwargs) -> None:
+    cert = _certificate(certificate_id, certificate)
     if cert is None:
         return
     _send(types.SSL_APPROVED, cert, f"SSL:{cert.pk}:approved",
           approver=_who(cert.approver) if cert.approver_id else "certdesk")
 
 
-def on_declined(sender, certificate_id=None, reason="", **kwargs) -> None:
-    cert = _certificate(certificate_id)
+def on_declined(sender, certificate_id=None, certificate=None, reason="", **kwargs) -> None:
+    cert = _certificate(certificate_id, certificate)
     if cert is None:
         return
     last = cert.events.filter(action="declined").select_related("admin").order_by("-at", "-id").first()
@@ -120,8 +144,8 @@ def on_declined(sender, certificate_id=None, reason="", **kwargs) -> None:
           approver=_who(last.admin) if last is not None and last.admin_id else "certdesk")
 
 
-def on_issued(sender, certificate_id=None, **kwargs) -> None:
-    cert = _certificate(certificate_id)
+def on_issued(sender, certificate_id=None, certificate=None, **kwargs) -> None:
+    cert = _certificate(certificate_id, certificate)
     if cert is None:
         return
     extra = {"serial_number": _colon_hex(cert.serial_hex), "expires": cert.not_after.date() if cert.not_after else ""}
@@ -130,15 +154,15 @@ def on_issued(sender, certificate_id=None, **kwargs) -> None:
     _send(types.SSL_ISSUED, cert, f"SSL:{cert.pk}:issued", **extra)
 
 
-def on_issuance_failed(sender, certificate_id=None, reason="", **kwargs) -> None:
-    cert = _certificate(certificate_id)
+def on_issuance_failed(sender, certificate_id=None, certificate=None, reason="", **kwargs) -> None:
+    cert = _certificate(certificate_id, certificate)
     if cert is None:
         return
     _send(types.SSL_ISSUANCE_FAILED, cert, f"SSL:{cert.pk}:issuance_failed", error=reason or cert.reason)
 
 
-def on_auto_renewal_failed(sender, certificate_id=None, reason="", **kwargs) -> None:
-    cert = _certificate(certificate_id)
+def on_auto_renewal_failed(sender, certificate_id=None, certificate=None, reason="", **kwargs) -> None:
+    cert = _certificate(certificate_id, certificate)
     if cert is None:
         return
     tried = cert.auto_renewed_at or timezone.now()
@@ -146,8 +170,8 @@ def on_auto_renewal_failed(sender, certificate_id=None, reason="", **kwargs) -> 
           error=reason or cert.auto_renew_error, expires=cert.not_after.date() if cert.not_after else "")
 
 
-def on_revoked(sender, certificate_id=None, reason_code=None, **kwargs) -> None:
-    cert = _certificate(certificate_id)
+def on_revoked(sender, certificate_id=None, certificate=None, reason_code=None, **kwargs) -> None:
+    cert = _certificate(certificate_id, certificate)
     if cert is None:
         return
     code = cert.revocation_reason if reason_code is None else reason_code
@@ -217,11 +241,12 @@ def _on_expiring_groups(groups: list[dict], days: int) -> None:
         notify_many(types.SSL_EXPIRATION, customers[customer_id], items)
 
 
-def on_expiring(sender, certificate_id=None, days=None, not_after=None, groups=None, **kwargs) -> None:
+def on_expiring(sender, certificate_id=None, certificate=None, days=None, not_after=None, groups=None,
+                **kwargs) -> None:
     if days is not None and groups is not None:
         _on_expiring_groups(groups, int(days))
         return
-    cert = _certificate(certificate_id)
+    cert = _certificate(certificate_id, certificate)
     if cert is None or days is None:
         return
     expires = not_after or cert.not_after

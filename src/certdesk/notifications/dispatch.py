@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache, reduce
 from typing import Any, Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone as djtz
 
 from certdesk.accounts.models import Admin, Credential
@@ -82,6 +84,8 @@ def notify(event_type: str, *, organization: Organization | Iterable[Organizatio
         with transaction.atomic():
             return _notify(ntype, customer, orgs, dict(context or {}), requester_email, key, days,
                            now or djtz.now())
+    except _AlreadyNotified:
+        return None  # this event was notified already: its savepoint is rolled back, nothing was written
     except Exception:  # noqa: BLE001 - logged; the caller's change stands
         logger.exception("could not queue the %s notification (key %r)", event_type, key)
         return None
@@ -124,17 +128,22 @@ def _organizations(value) -> list[Organization]:
     return out
 
 
+class _AlreadyNotified(Exception):
+    """The event's key was notified before (raised out of `notify()`'s savepoint, which undoes it)."""
+
+
 def _notify(ntype: NotificationType, customer: Customer, orgs: list[Organization], context: dict[str, Any],
             requester_email: str | None, key: str, days: int | None, now: datetime) -> NotificationEvent | None:
+    """Inside `notify()`'s savepoint: the event row comes first, so a key notified already stops
+    here (the unique key refuses it and the savepoint is rolled back: no statement runs after the
+    refused INSERT)."""
     try:
-        with transaction.atomic():
-            event = NotificationEvent.objects.create(
-                customer=customer, organization=orgs[0] if orgs else None, type=ntype.code, key=(key or "")[:200],
-                context=_jsonable(context), created=now)
+        event = NotificationEvent.objects.create(
+            customer=customer, organization=orgs[0] if orgs else None, type=ntype.code, key=(key or "")[:200],
+            context=_jsonable(context), created=now)
     except IntegrityError:
-        return None  # this event was notified already
-    ensure_builtin_rules(customer)
-    matched = list(matching_rules(customer, ntype, orgs, days))
+        raise _AlreadyNotified from None
+    matched = list(matching_rules(customer, ntype, orgs, days, rules=_rules_of_type(customer, ntype, orgs)))
     targets = resolve_recipients(customer, ntype, matched, requester_email)
     values = _base_values(customer, orgs, context, now)
     renderer = _Renderer(customer, orgs, ntype)
@@ -211,13 +220,36 @@ def _scope_ids(orgs: list[Organization]) -> set[int]:
     return {o.pk for o in orgs} | {o.parent_id for o in orgs if o.parent_id}
 
 
-def matching_rules(customer: Customer, ntype: NotificationType, orgs: list[Organization], days: int | None):
-    """(rule, the event's organizations it covers) for each enabled rule of this type and scope."""
+def _rules_of_type(customer: Customer, ntype: NotificationType, orgs: list[Organization]) -> list[NotificationRule]:
+    """The enabled rules of this type and scope, by id, in one query: the same query tells whether
+    the type's built-in rule exists (enabled or not), and only when it does not are the built-in
+    rules created (`ensure_builtin_rules`, then read again). So a customer created at runtime, or
+    a type added by an upgrade, gets its built-in rule on first use, and every later event costs
+    no extra query."""
     scope = Q(organization__isnull=True)
     if orgs:
         scope |= Q(organization_id__in=_scope_ids(orgs))
-    rules = NotificationRule.objects.filter(customer=customer, type=ntype.code, enabled=True).filter(scope)
-    for rule in rules.order_by("id"):
+    query = NotificationRule.objects.filter(customer=customer, type=ntype.code).filter(scope | Q(builtin=True))
+    rules = list(query.order_by("id"))
+    if not any(rule.builtin for rule in rules):
+        ensure_builtin_rules(customer)
+        rules = list(query.order_by("id"))
+    scope_ids = _scope_ids(orgs)
+    return [rule for rule in rules if rule.enabled
+            and (rule.organization_id is None or rule.organization_id in scope_ids)]
+
+
+def matching_rules(customer: Customer, ntype: NotificationType, orgs: list[Organization], days: int | None, *,
+                   rules: list[NotificationRule] | None = None):
+    """(rule, the event's organizations it covers) for each enabled rule of this type and scope
+    (`rules`: those already read by `_rules_of_type`)."""
+    if rules is None:
+        scope = Q(organization__isnull=True)
+        if orgs:
+            scope |= Q(organization_id__in=_scope_ids(orgs))
+        rules = NotificationRule.objects.filter(customer=customer, type=ntype.code, enabled=True).filter(
+            scope).order_by("id")
+    for rule in rules:
         if ntype.is_expiry and days is not None and days not in (rule.days_before or list(ntype.days)):
             continue
         covered = orgs if rule.organization_id is None else [
@@ -226,19 +258,20 @@ def matching_rules(customer: Customer, ntype: NotificationType, orgs: list[Organ
 
 
 def _role_filter(ntype: NotificationType, roles: set[str], orgs: list[Organization]) -> Q | None:
+    """The credentials of these roles over these organizations; None when no credential can match."""
     suffixes = (_ROLE_SUFFIX[ntype.cert_type],) if ntype.cert_type else _ALL_SUFFIXES
-    q = Q(pk__in=[])
+    parts: list[Q] = []
     if Recipient.MRAO in roles:
-        q |= Q(role="MRAO")
+        parts.append(Q(role="MRAO"))
     if Recipient.RAO in roles:
         ids = {o.parent_id or o.pk for o in orgs}
         if ids:
-            q |= Q(role__in=[f"RAO_{s}" for s in suffixes], organization_id__in=ids)
+            parts.append(Q(role__in=[f"RAO_{s}" for s in suffixes], organization_id__in=ids))
     if Recipient.DRAO in roles:
         ids = {o.pk for o in orgs if o.parent_id}
         if ids:
-            q |= Q(role__in=[f"DRAO_{s}" for s in suffixes], organization_id__in=ids)
-    return q
+            parts.append(Q(role__in=[f"DRAO_{s}" for s in suffixes], organization_id__in=ids))
+    return reduce(operator.or_, parts) if parts else None
 
 
 def _language(admin: Admin | None) -> str:
@@ -250,15 +283,19 @@ def _language(admin: Admin | None) -> str:
 
 def resolve_recipients(customer: Customer, ntype: NotificationType, matched, requester_email: str | None,
                        ) -> list[Target]:
-    """Every address once: admins by role of the event's scope, the requester, extra addresses."""
-    role_q = Q(pk__in=[])
+    """Every address once: admins by role of the event's scope, the requester, extra addresses.
+    The admins by role and the requester's admin account come from one query."""
+    role_parts: list[Q] = []
     want_requester = False
     extras: list[str] = []
     for rule, covered in matched:
         roles = set(rule.notify_roles or [])
-        role_q |= _role_filter(ntype, roles - {Recipient.REQUESTER}, covered)
+        part = _role_filter(ntype, roles - {Recipient.REQUESTER}, covered)
+        if part is not None:
+            role_parts.append(part)
         want_requester |= Recipient.REQUESTER in roles
         extras.extend(rule.extra_recipients or [])
+    requester = requester_email.strip() if want_requester and requester_email else ""
     targets: dict[str, Target] = {}
 
     def add(address: str, admin: Admin | None) -> None:
@@ -267,15 +304,28 @@ def resolve_recipients(customer: Customer, ntype: NotificationType, matched, req
             name = (admin.full_name or admin.login) if admin is not None else address
             targets[address.lower()] = Target(address, admin, _language(admin), name)
 
-    admins = (Admin.objects.filter(customer=customer, is_active=True,
-                                   pk__in=Credential.objects.filter(role_q).values("admin_id"))
-              .order_by("login"))
-    for admin in admins:
+    by_role: list[Admin] = []
+    requester_admin: Admin | None = None
+    if role_parts or requester:
+        role_q = reduce(operator.or_, role_parts) if role_parts else None
+        admins = Admin.objects.filter(customer=customer, is_active=True)
+        wanted = []
+        if role_q is not None:
+            admins = admins.annotate(by_role=Exists(Credential.objects.filter(role_q, admin_id=OuterRef("pk"))))
+            wanted.append(Q(by_role=True))
+        if requester:
+            admins = admins.annotate(is_requester=ExpressionWrapper(Q(email__iexact=requester),
+                                                                    output_field=BooleanField()))
+            wanted.append(Q(is_requester=True))
+        for admin in admins.filter(reduce(operator.or_, wanted)).order_by("login", "id"):
+            if getattr(admin, "by_role", False):
+                by_role.append(admin)
+            if getattr(admin, "is_requester", False) and (requester_admin is None or admin.pk < requester_admin.pk):
+                requester_admin = admin
+    for admin in by_role:
         add(admin.email, admin)
-    if want_requester and requester_email:
-        admin = (Admin.objects.filter(customer=customer, email__iexact=requester_email.strip(), is_active=True)
-                 .order_by("id").first())
-        add(requester_email, admin)
+    if requester:
+        add(requester_email, requester_admin)
     for address in extras:
         add(address, None)
     return list(targets.values())
@@ -323,38 +373,61 @@ def _base_values(customer: Customer, orgs: list[Organization], context: dict[str
 
 
 class _Renderer:
-    """Templates of one event, looked up once per language: the organization's, the customer's,
-    or the built-in text."""
+    """Templates of one event: the organization's, the customer's, or the built-in text, for
+    every language at once (one query, made at the first message), parsed once per language."""
 
     def __init__(self, customer: Customer, orgs: list[Organization], ntype: NotificationType):
         self.customer, self.ntype = customer, ntype
         self.org = orgs[0].organization if orgs else None
+        self.rows: dict[tuple[int | None, str], EmailTemplate] | None = None
         self.cache: dict[str, tuple[templating.Parsed, templating.Parsed]] = {}
 
     def render(self, language: str, values: dict[str, str]) -> tuple[str, str]:
         if language not in self.cache:
-            self.cache[language] = template_for(self.customer, self.org, self.ntype, language)
+            if self.rows is None:
+                self.rows = _template_rows(self.customer, self.org, self.ntype)
+            self.cache[language] = _template_from(self.rows, self.org, self.ntype, language)
         subject, body = self.cache[language]
         return templating.render_subject(subject, values), templating.render(body, values)
 
 
-def template_for(customer: Customer, org: Organization | None, ntype: NotificationType,
-                 language: str) -> tuple[templating.Parsed, templating.Parsed]:
-    allowed = ntype.variables
+def _template_rows(customer: Customer, org: Organization | None, ntype: NotificationType,
+                   language: str | None = None) -> dict[tuple[int | None, str], EmailTemplate]:
+    """The administrators' templates of this type that could apply (the organization's and the
+    customer's), by (organization id, language)."""
     owners = Q(organization__isnull=True)
     if org is not None:
         owners |= Q(organization=org)
-    rows = {t.organization_id: t for t in EmailTemplate.objects.filter(owners, customer=customer, type=ntype.code,
-                                                                       language=language)}
+    rows = EmailTemplate.objects.filter(owners, customer=customer, type=ntype.code)
+    if language is not None:
+        rows = rows.filter(language=language)
+    return {(t.organization_id, t.language): t for t in rows}
+
+
+def _template_from(rows: dict[tuple[int | None, str], EmailTemplate], org: Organization | None,
+                   ntype: NotificationType, language: str) -> tuple[templating.Parsed, templating.Parsed]:
+    allowed = frozenset(ntype.variables)
     for owner in ([org.pk] if org is not None else []) + [None]:
-        row = rows.get(owner)
+        row = rows.get((owner, language))
         if row is not None:
             try:
-                return templating.check(row.subject, row.body, allowed)
+                return _parsed(row.subject, row.body, allowed)
             except templating.TemplateRefused:
                 logger.warning("email template %s no longer parses; using the built-in text", row.pk)
     subject, body = defaults.text(ntype.code, language)
+    return _parsed(subject, body, allowed)
+
+
+@lru_cache(maxsize=512)
+def _parsed(subject: str, body: str, allowed: frozenset[str]) -> tuple[templating.Parsed, templating.Parsed]:
+    """`templating.check`, remembered by text: the built-in texts and the templates in use are
+    parsed once per process (a refusal is not remembered: it is raised, and logged, each time)."""
     return templating.check(subject, body, allowed)
+
+
+def template_for(customer: Customer, org: Organization | None, ntype: NotificationType,
+                 language: str) -> tuple[templating.Parsed, templating.Parsed]:
+    return _template_from(_template_rows(customer, org, ntype, language), org, ntype, language)
 
 
 def _payload(event: NotificationEvent, ntype: NotificationType, customer: Customer, orgs: list[Organization],

@@ -16,6 +16,7 @@ from certdesk.accounts.roles import Level
 from certdesk.core import audit, validators
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput, NotFound, PermissionDenied, RequiredField
+from certdesk.core.i18n import msg
 from certdesk.tenancy.models import Organization
 
 from . import defaults, templating, types
@@ -85,7 +86,8 @@ def clean_roles(values: Iterable[Any] | None) -> list[str]:
         elif role.startswith("RAO"):
             role = Recipient.RAO
         if role not in Recipient.ALL:
-            raise InvalidInput(f"Unknown recipient role '{value}': use {', '.join(Recipient.ALL)}.",
+            raise InvalidInput(msg("Unknown recipient role '%(value)s': use %(all)s.",
+                                   value=value, all=', '.join(Recipient.ALL)),
                                field="notify_roles")
         if role not in out:
             out.append(role)
@@ -107,7 +109,8 @@ def clean_addresses(values: Iterable[Any] | None) -> list[str]:
         if address.lower() not in {a.lower() for a in out}:
             out.append(address)
     if len(out) > MAX_EXTRA_RECIPIENTS:
-        raise InvalidInput(f"At most {MAX_EXTRA_RECIPIENTS} extra recipients.", field="extra_recipients")
+        raise InvalidInput(msg("At most %(max_extra_recipients)s extra recipients.",
+                               max_extra_recipients=MAX_EXTRA_RECIPIENTS), field="extra_recipients")
     return out
 
 
@@ -115,7 +118,7 @@ def clean_days(ntype: NotificationType, values: Iterable[Any] | None) -> list[in
     if values is None or values == "" or (isinstance(values, (list, tuple, set)) and not values):
         return []
     if not ntype.is_expiry:
-        raise InvalidInput(f"Days before expiry only apply to expiry notifications, not {ntype.code}.",
+        raise InvalidInput(msg("Days before expiry only apply to expiry notifications, not %(code)s.", code=ntype.code),
                            field="days_before")
     if isinstance(values, (int, str)):
         values = [v for v in str(values).replace(";", ",").split(",") if v.strip()]
@@ -126,7 +129,7 @@ def clean_days(ntype: NotificationType, values: Iterable[Any] | None) -> list[in
                 raise ValueError
             day = int(str(value).strip())
         except (TypeError, ValueError):
-            raise InvalidInput(f"'{value}' is not a number of days.", field="days_before") from None
+            raise InvalidInput(msg("'%(value)s' is not a number of days.", value=value), field="days_before") from None
         if not 1 <= day <= 365:
             raise InvalidInput("Days before expiry must be between 1 and 365.", field="days_before")
         out.add(day)
@@ -237,7 +240,7 @@ def builtin_rules_exist(actor: Actor) -> None:
 
 def _language(language: str) -> str:
     if language not in dict(settings.LANGUAGES):
-        raise InvalidInput(f"Unknown language '{language}'.", field="language")
+        raise InvalidInput(msg("Unknown language '%(language)s'.", language=language), field="language")
     return language
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from certdesk.core.errors import InvalidInput
+from certdesk.core.i18n import msg
 
 _TOKEN = re.compile(r"\{\{(.*?)\}\}", re.S)
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -39,14 +40,15 @@ def parse(text: str, *, allowed: Iterable[str], field: str = "body", label: str 
     """Check and split a template; TemplateRefused says where and why."""
     allowed = set(allowed)
     if not isinstance(text, str):
-        raise TemplateRefused(f"{label} must be text.", field=field)
+        raise TemplateRefused(msg("%(label)s must be text.", label=label), field=field)
     if "\x00" in text:
-        raise TemplateRefused(f"{label} contains a NUL character.", field=field)
-    for opener, what in (("{%", "Template tags ({% … %})"), ("{#", "Template comments ({# … #})")):
+        raise TemplateRefused(msg("%(label)s contains a NUL character.", label=label), field=field)
+    for opener, what in (("{%", msg("Template tags ({% … %})")), ("{#", msg("Template comments ({# … #})"))):
         index = text.find(opener)
         if index >= 0:
-            raise TemplateRefused(f"{label}, line {_line_of(text, index)}: {what} are not allowed; "
-                                  "only {{ variable }} is.", field=field)
+            raise TemplateRefused(msg("%(label)s, line %(line)s: %(what)s are not allowed; "
+                                      "only {{ variable }} is.",
+                                      label=label, line=_line_of(text, index), what=what), field=field)
     parts: list[str | tuple[str]] = []
     position = 0
     for match in _TOKEN.finditer(text):
@@ -57,11 +59,14 @@ def parse(text: str, *, allowed: Iterable[str], field: str = "body", label: str 
         inner = match.group(1).strip()
         line = _line_of(text, match.start())
         if not _NAME.match(inner):
-            raise TemplateRefused(f"{label}, line {line}: '{{{{{match.group(1)}}}}}' is not a variable name "
-                                  "(no filters, attributes or expressions: write {{ name }}).", field=field)
+            raise TemplateRefused(msg("%(label)s, line %(line)s: '{{%(group)s}}' is not a variable name "
+                                      "(no filters, attributes or expressions: write {{ name }}).",
+                                      label=label, line=line, group=match.group(1)), field=field)
         if inner not in allowed:
-            raise TemplateRefused(f"{label}, line {line}: unknown variable '{inner}'. Available: "
-                                  f"{', '.join(sorted(allowed))}.", field=field)
+            raise TemplateRefused(msg("%(label)s, line %(line)s: unknown variable '%(inner)s'. Available: "
+                                      "%(allowed)s.",
+                                      label=label, line=line, inner=inner, allowed=", ".join(sorted(allowed))),
+                                  field=field)
         parts.append((inner,))
         position = match.end()
     rest = text[position:]
@@ -72,10 +77,12 @@ def parse(text: str, *, allowed: Iterable[str], field: str = "body", label: str 
 
 
 def _check_plain(chunk: str, text: str, offset: int, *, field: str, label: str) -> None:
-    for token, message in (("{{", "'{{' is not closed with '}}'"), ("}}", "'}}' has no opening '{{'")):
+    for token, message in (("{{", msg("'{{' is not closed with '}}'")), ("}}", msg("'}}' has no opening '{{'"))):
         index = chunk.find(token)
         if index >= 0:
-            raise TemplateRefused(f"{label}, line {_line_of(text, offset + index)}: {message}.", field=field)
+            raise TemplateRefused(msg("%(label)s, line %(line)s: %(message)s.",
+                                      label=label, line=_line_of(text, offset + index), message=message),
+                                  field=field)
 
 
 def render(parsed: Parsed, values: Mapping[str, str]) -> str:
@@ -89,15 +96,17 @@ def check(subject: str, body: str, allowed: Iterable[str]) -> tuple[Parsed, Pars
     if not subject.strip():
         raise TemplateRefused("The subject is required.", field="subject")
     if len(subject) > MAX_SUBJECT:
-        raise TemplateRefused(f"The subject is too long (at most {MAX_SUBJECT} characters).", field="subject")
+        raise TemplateRefused(msg("The subject is too long (at most %(max_subject)s characters).",
+                                  max_subject=MAX_SUBJECT), field="subject")
     if "\n" in subject.strip() or "\r" in subject:
         raise TemplateRefused("The subject must be a single line.", field="subject")
     if not isinstance(body, str) or not body.strip():
         raise TemplateRefused("The body is required.", field="body")
     if len(body) > MAX_BODY:
-        raise TemplateRefused(f"The body is too long (at most {MAX_BODY} characters).", field="body")
-    return (parse(subject.strip(), allowed=allowed, field="subject", label="Subject"),
-            parse(body, allowed=allowed, field="body", label="Body"))
+        raise TemplateRefused(msg("The body is too long (at most %(max_body)s characters).",
+                                  max_body=MAX_BODY), field="body")
+    return (parse(subject.strip(), allowed=allowed, field="subject", label=msg("Subject")),
+            parse(body, allowed=allowed, field="body", label=msg("Body")))
 
 
 def render_subject(parsed: Parsed, values: Mapping[str, str]) -> str:

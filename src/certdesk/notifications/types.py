@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from certdesk.core.i18n import msg
 from certdesk.tenancy.models import CertType
 
 
@@ -185,4 +186,5 @@ def parse(code, *, field: str = "type") -> NotificationType:
     for t in TYPES:
         if t.code.lower() == text.lower():
             return t
-    raise InvalidInput(f"Unknown notification type '{text}'. Known types: {', '.join(BY_CODE)}.", field=field)
+    raise InvalidInput(msg("Unknown notification type '%(text)s'. Known types: %(types)s.",
+                           text=text, types=', '.join(BY_CODE)), field=field)

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from certdesk.accounts import policy
@@ -13,6 +13,7 @@ from certdesk.accounts.policy import Perm
 from certdesk.core import audit, validators
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput, PermissionDenied
+from certdesk.core.i18n import msg
 
 from .errors import DuplicateOrganization, OrganizationRefused
 from .models import CertType, Customer, Organization, OrganizationValidation
@@ -67,12 +68,13 @@ def _clean(values: dict[str, Any], *, creating: bool, is_department: bool) -> di
         types = values["cert_types"] or []
         allowed = {c.value for c in CertType}
         if not isinstance(types, list) or any(not isinstance(t, str) or t not in allowed for t in types):
-            raise InvalidInput(f"Certificate types must be among {', '.join(sorted(allowed))}.", field="cert_types")
+            raise InvalidInput(msg("Certificate types must be among %(allowed)s.",
+                                   allowed=', '.join(sorted(allowed))), field="cert_types")
         cleaned["cert_types"] = [c.value for c in CertType if c.value in types]  # canonical order
     for name in FLAG_FIELDS:
         if name in values:
             if not isinstance(values[name], bool):
-                raise InvalidInput(f"{name} must be true or false.", field=name)
+                raise InvalidInput(msg("%(name)s must be true or false.", name=name), field=name)
             cleaned[name] = values[name]
     return cleaned
 
@@ -94,7 +96,8 @@ def _clean_ev(values: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput("Business category must be text.", field="ev_business_category")
         value = value.strip()
         if value and value not in EV_BUSINESS_CATEGORIES:
-            raise InvalidInput(f"Business category must be one of: {', '.join(EV_BUSINESS_CATEGORIES)}.",
+            raise InvalidInput(msg("Business category must be one of: %(categories)s.",
+                                   categories=", ".join(EV_BUSINESS_CATEGORIES)),
                                field="ev_business_category")
         cleaned["ev_business_category"] = value
     if "ev_incorporation_date" in values:
@@ -113,7 +116,7 @@ def _parse_date(value: Any, *, field: str, label: str) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise InvalidInput(f"{label} must be a date (YYYY-MM-DD).", field=field)
+    raise InvalidInput(msg("%(label)s must be a date (YYYY-MM-DD).", label=msg(label)), field=field)
 
 
 def _clean_details(value: Any, depth: int = 0) -> Any:
@@ -141,9 +144,13 @@ def _save_unique(org: Organization) -> None:
         with transaction.atomic():
             org.save()
     except IntegrityError:
-        where = f"in {org.parent.name}" if org.parent_id else "for this customer"
-        raise DuplicateOrganization(f"An organization or department named '{org.name}' already exists {where}.",
-                                    field="name") from None
+        if org.parent_id:
+            refusal = msg("An organization or department named '%(name)s' already exists in %(parent)s.",
+                          name=org.name, parent=org.parent.name)
+        else:
+            refusal = msg("An organization or department named '%(name)s' already exists for this customer.",
+                          name=org.name)
+        raise DuplicateOrganization(refusal, field="name") from None
 
 
 @transaction.atomic
@@ -205,6 +212,14 @@ def delete_organization(actor: Actor, org: Organization) -> None:
         raise OrganizationRefused("Delete the organization's departments first.")
     if org.credentials.exists():
         raise OrganizationRefused("Admins still hold roles on it: remove those roles first.")
+    # Records that must outlive nothing they belong to (certificates: on_delete=PROTECT) refuse the
+    # deletion here, with a message, instead of a ProtectedError after the audit row was written.
+    for relation in org._meta.related_objects:
+        if relation.on_delete is models.PROTECT and relation.related_model._default_manager.filter(
+                **{relation.field.name: org}).exists():
+            raise OrganizationRefused(msg(
+                "%(name)s still has %(records)s: they keep it for the inventory and the audit trail, "
+                "so it cannot be deleted.", name=org.name, records=relation.related_model._meta.verbose_name_plural))
     audit.record(actor, "department.deleted" if org.is_department else "organization.deleted", org,
                  before=audit.snapshot(org, AUDITED))
     org.delete()
@@ -223,7 +238,7 @@ def submit_validation(actor: Actor, org: Organization, *, level: str = Validatio
     if org.is_department:
         raise OrganizationRefused("Departments follow their organization's validation: validate the organization.")
     if level not in ValidationLevel.values:
-        raise InvalidInput(f"Validation level must be one of {', '.join(ValidationLevel.values)}.",
+        raise InvalidInput(msg("Validation level must be one of %(levels)s.", levels=", ".join(ValidationLevel.values)),
                            field="validationLevel")
     status = org.effective_validation_status()
     check("submit", status)
@@ -245,7 +260,7 @@ def _decide_checks(actor: Actor, validation: OrganizationValidation) -> Organiza
     org = Organization.objects.select_for_update().get(pk=validation.organization_id)
     policy.require(actor, Perm.DECIDE_VALIDATION, org)
     if validation.status != ValidationRequestStatus.PENDING:
-        raise OrganizationRefused(f"This validation is already {validation.status}.")
+        raise OrganizationRefused(msg("This validation is already %(status)s.", status=validation.status))
     if actor.admin is not None and validation.submitted_by_id == actor.admin.pk:
         raise PermissionDenied(
             "The MRAO who triggered the validation cannot decide it: another MRAO must approve or reject it.",

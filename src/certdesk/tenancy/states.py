@@ -1,7 +1,9 @@
 """Organization validation (the OV anchor): statuses and allowed transitions."""
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from certdesk.core.errors import DomainError
+from certdesk.core.i18n import msg
 
 
 class ValidationStatus(models.TextChoices):
@@ -31,10 +33,12 @@ TRANSITIONS = {
 
 def check(action: str, current: str) -> None:
     if current not in TRANSITIONS[action]:
-        raise DomainError(
-            f"The organization validation cannot be {action_word(action)} while its status is {current}.",
-            code=-1021,
-        )
+        template = {
+            "submit": gettext_noop("The organization validation cannot be submitted while its status is %(current)s."),
+            "approve": gettext_noop("The organization validation cannot be approved while its status is %(current)s."),
+            "reject": gettext_noop("The organization validation cannot be rejected while its status is %(current)s."),
+        }[action]
+        raise DomainError(msg(template, current=current), code=-1021)
 
 
 def action_word(action: str) -> str:

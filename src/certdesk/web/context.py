@@ -37,6 +37,7 @@ MENU = (
     ("enrollments", "web:enrollment-list", _("Enrollments"), (
         ("acme", "web:enrollment-acme-list", _("ACME accounts")),
         ("webforms", "web:enrollment-webform-list", _("SSL web forms")),
+        ("endpoints", "web:enrollment-endpoint-list", _("Enrollment endpoints")),
     )),
     ("integrations", "web:integration-list", _("Integrations"), ()),
     ("settings", "web:settings", _("Settings"), (("admins", "web:admin-list", _("Admins")),)),
@@ -61,6 +62,7 @@ SECTIONS = (
     ("report-", ("reports", "")),
     ("enrollment-acme", ("enrollments", "acme")),
     ("enrollment-webform", ("enrollments", "webforms")),
+    ("enrollment-endpoint", ("enrollments", "endpoints")),
     ("enrollment-", ("enrollments", "")),
     ("integration-", ("integrations", "")),
     ("dashboard", ("dashboard", "")),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext, gettext_noop
 
+from ..core.i18n import Message
+
 CORE_STRINGS = (
     # tenancy.states
     gettext_noop("Not validated"),
@@ -41,7 +43,7 @@ CORE_STRINGS = (
     gettext_noop("Allow adding departments"),
     gettext_noop("Allow editing departments"),
     gettext_noop("Organization validation manager"),
-    # refusals users meet most in the portal (fixed texts only; formatted ones stay English)
+    # refusals users meet most in the portal (fixed texts; formatted ones use core.i18n.msg)
     gettext_noop("Invalid customer, login or password."),
     gettext_noop("The current password is wrong."),
     gettext_noop("The new password must differ from the current one."),
@@ -66,12 +68,92 @@ CORE_STRINGS = (
     gettext_noop("You do not have the privilege to create admins (allowCreate)."),
     gettext_noop("You are not allowed to add departments to this organization."),
     gettext_noop("You are not allowed to edit this department."),
+    # field labels that core/validators.py puts into formatted refusals ("%(label)s is required.")
+    gettext_noop("Name"),
+    gettext_noop("Secondary organization name"),
+    gettext_noop("Street"),
+    gettext_noop("Address line 2"),
+    gettext_noop("Address line 3"),
+    gettext_noop("Locality"),
+    gettext_noop("State or province"),
+    gettext_noop("Postal code"),
+    gettext_noop("Organization alias"),
+    gettext_noop("Academic code (SCHAC home organization)"),
+    gettext_noop("Jurisdiction state"),
+    gettext_noop("Jurisdiction locality"),
+    gettext_noop("Registration number"),
+    gettext_noop("Incorporation date"),
+    gettext_noop("Contact email"),
+    gettext_noop("Email"),
+    gettext_noop("Forename"),
+    gettext_noop("Surname"),
+    gettext_noop("Telephone"),
+    gettext_noop("Comments"),
+    gettext_noop("Description"),
+    gettext_noop("External requester"),
+    gettext_noop("Message"),
+    gettext_noop("Reason"),
+    gettext_noop("Recipient"),
+    gettext_noop("URL"),
+    gettext_noop("Your email address"),
+    # certificate statuses named in refusals ("this one is %(status)s")
+    gettext_noop("Requested"),
+    gettext_noop("Applied"),
+    gettext_noop("Issued"),
+    gettext_noop("Declined"),
+    gettext_noop("Invalid"),
+    gettext_noop("Revoked"),
+    gettext_noop("Expired"),
+    gettext_noop("Replaced"),
+    # where a certificate request came from (reports.queries.REQUEST_SOURCES, SCM's requestedVia words)
+    gettext_noop("Client Admin"),
+    gettext_noop("Enrollment Form"),
+    gettext_noop("ACME"),
+    gettext_noop("REST API"),
+    gettext_noop("Web API"),
+    gettext_noop("Bulk Request"),
+    gettext_noop("Imported"),
+    gettext_noop("Discovery"),
+    gettext_noop("MS Agent"),
+    # refusals of accounts.policy shown on the 403 page and next to forms
+    gettext_noop("Only an MRAO can do this to a domain."),
+    gettext_noop("You do not have the privilege to manage domains (allowManageDomains)."),
+    gettext_noop("You do not have the privilege to add domains (allowManageDomains)."),
+    gettext_noop("This delegation is to an organization or department outside your scope."),
+    gettext_noop("You cannot approve domain delegations to this organization or department."),
+    gettext_noop("You do not have the DCV privilege (allowDCV)."),
+    gettext_noop("Only an MRAO can choose the DCV methods of the customer."),
+    gettext_noop("Only an MRAO can edit the access control list of the customer."),
+    gettext_noop("You do not have the privilege to change certificate details (sslManage)."),
+    gettext_noop("You are not allowed to view the audit log."),
+    gettext_noop("No customer selected."),
+    gettext_noop("Not allowed."),
+    # the CAA check's fixed answer (domains.caa); the formatted ones name records and stay as they are
+    gettext_noop("No CAA record restricts issuance (none found up to the top-level domain)."),
 )
 
 
 def translated(value) -> str:
-    """The French (or other active language) text of a core string, or the string itself."""
+    """The French (or other active language) text of a core string, or the string itself.
+
+    A `Message` (core/i18n.py: `msg("... %(name)s ...", name=...)`) is looked up by its
+    template and filled with its parameters, those that are messages themselves translated
+    too; a whole-text translation in the catalogue wins (fixed refusals listed above).
+    """
     if value is None:
         return ""
     text = str(value)
-    return gettext(text) if text else text
+    if not text:
+        return text
+    whole = gettext(text)
+    template = getattr(value, "template", None)
+    if whole != text or not isinstance(template, str):
+        return whole
+    params = getattr(value, "params", None) or {}
+    if not params:
+        return gettext(template)
+    filled = {name: translated(param) if isinstance(param, Message) else param for name, param in params.items()}
+    try:
+        return gettext(template) % filled
+    except (KeyError, ValueError, TypeError):  # a broken translation must not hide the refusal
+        return text

@@ -7,6 +7,7 @@ from .views import reports
 from .views import certificates
 from .views import acme
 from .views import enrollment, enrollment_public
+from .views import persons
 
 app_name = "web"
 
@@ -38,7 +39,12 @@ urlpatterns = [
          name="certificate-download"),
     path("discovery/", pages.unavailable, _unavailable("discovery"), name="discovery-list"),
     path("domains/", domains.domain_list, name="domain-list"),
-    path("persons/", pages.unavailable, _unavailable("persons"), name="person-list"),
+    # Persons (seed 000): the people who will hold client certificates
+    path("persons/", persons.person_list, name="person-list"),
+    path("persons/new/", persons.person_create, name="person-create"),
+    path("persons/<int:pk>/", persons.person_detail, name="person-detail"),
+    path("persons/<int:pk>/edit/", persons.person_edit, name="person-edit"),
+    path("persons/<int:pk>/delete/", persons.person_delete, name="person-delete"),
     path("reports/", notifications.report_index, name="report-list"),
     path("reports/notifications/", notifications.notification_log, name="report-notifications"),
     # Reports (issue 8)
@@ -62,6 +68,7 @@ urlpatterns = [
          name="enrollment-acme-client-deactivate"),
     # Enrollment → SSL web forms and the public self-enrollment pages (issue 4, seed 003 §7.4.2)
     path("enrollments/", enrollment.enrollment_index, name="enrollment-list"),
+    path("enrollments/endpoints/", enrollment.endpoint_list, name="enrollment-endpoint-list"),
     path("enrollments/web-forms/", enrollment.webform_list, name="enrollment-webform-list"),
     path("enrollments/web-forms/new/", enrollment.webform_create, name="enrollment-webform-create"),
     path("enrollments/web-forms/<int:pk>/edit/", enrollment.webform_edit, name="enrollment-webform-edit"),

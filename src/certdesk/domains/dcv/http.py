@@ -18,6 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
+from certdesk.core.i18n import msg
+
 from .. import resolver
 from .base import CheckResult, ca_identity, random_value
 
@@ -82,15 +84,15 @@ def fetch(address: str, scheme: str, host: str, path: str, *, redirects_left: in
                 raise FetchError(f"{scheme.upper()} {response.status} {response.reason}".strip())
             body = response.read(MAX_BYTES + 1)
         except socket.timeout:
-            raise FetchError(f"no answer within {TIMEOUT_SECONDS:g} s") from None
+            raise FetchError(msg("no answer within %(timeout_seconds)g s", timeout_seconds=TIMEOUT_SECONDS)) from None
         except ssl.SSLError as exc:
-            raise FetchError(f"TLS handshake failed ({exc.reason or exc})") from None
+            raise FetchError(msg("TLS handshake failed (%(reason)s)", reason=exc.reason or exc)) from None
         except (OSError, http.client.HTTPException) as exc:
             raise FetchError(str(exc) or exc.__class__.__name__) from None
     finally:
         conn.close()
     if len(body) > MAX_BYTES:
-        raise FetchError(f"the file is larger than {MAX_BYTES} bytes")
+        raise FetchError(msg("the file is larger than %(max_bytes)s bytes", max_bytes=MAX_BYTES))
     return body
 
 
@@ -101,12 +103,14 @@ def _follow(address: str, scheme: str, host: str, path: str, location: str, redi
         raise FetchError("too many redirects")
     target = urlsplit(urljoin(f"{scheme}://{host}{path}", location))
     if target.scheme not in ("http", "https"):
-        raise FetchError(f"a redirect to a {target.scheme or 'relative'} URL ({location})")
+        raise FetchError(msg("a redirect to a %(scheme)s URL (%(location)s)",
+                             scheme=target.scheme or 'relative', location=location))
     if (target.hostname or "").lower().rstrip(".") != host:
-        raise FetchError(f"a redirect to another host ({target.hostname}); only {host} is accepted")
+        raise FetchError(msg("a redirect to another host (%(hostname)s); only %(host)s is accepted",
+                             hostname=target.hostname, host=host))
     allowed_ports = {None, 80, 443, settings.VALIDATION_HTTP_PORT, settings.VALIDATION_HTTPS_PORT}
     if target.port not in allowed_ports:
-        raise FetchError(f"a redirect to port {target.port}; only 80 and 443 are accepted")
+        raise FetchError(msg("a redirect to port %(port)s; only 80 and 443 are accepted", port=target.port))
     next_path = (target.path or "/") + (f"?{target.query}" if target.query else "")
     return fetch(address, target.scheme, host, next_path, redirects_left=redirects_left - 1)
 

@@ -14,6 +14,7 @@ from certdesk.accounts.policy import Perm
 from certdesk.core import audit, validators
 from certdesk.core.actor import Actor
 from certdesk.core.errors import InvalidInput, RequiredField
+from certdesk.core.i18n import msg
 from certdesk.tenancy.models import CertType, Organization
 
 from .. import names, queries, signals
@@ -43,7 +44,8 @@ def _clean_cert_types(value, org: Organization) -> list[str]:
         text = str(item).strip()
         text = next((a for a in allowed if a.lower() == text.lower()), aliases.get(text.upper(), text))
         if text not in allowed:
-            raise InvalidInput(f"Unknown certificate type '{item}': use SSL, SMIME or CodeSign.", field="certTypes")
+            raise InvalidInput(msg("Unknown certificate type '%(item)s': use SSL, SMIME or CodeSign.",
+                                   item=item), field="certTypes")
         cleaned.add(text)
     if not cleaned:
         raise RequiredField("Choose at least one certificate type (SSL, SMIME, CodeSign) for the delegation.",
@@ -51,7 +53,8 @@ def _clean_cert_types(value, org: Organization) -> list[str]:
     enabled = set(org.cert_types or []) or allowed
     refused = sorted(cleaned - enabled)
     if refused:
-        raise InvalidInput(f"{org} is not enabled for {', '.join(refused)} certificates.", field="certTypes")
+        raise InvalidInput(msg("%(org)s is not enabled for %(refused)s certificates.",
+                               org=org, refused=', '.join(refused)), field="certTypes")
     return sorted(cleaned)
 
 
@@ -70,7 +73,7 @@ def _clean_delegations(actor: Actor, delegations) -> list[tuple[Organization, li
             raise InvalidInput("Each delegation names an organization or department.", field="delegations")
         policy.require(actor, Perm.DELEGATE_DOMAIN, org)
         if org.pk in seen:
-            raise InvalidInput(f"{org} is listed twice in the delegations.", field="delegations")
+            raise InvalidInput(msg("%(org)s is listed twice in the delegations.", org=org), field="delegations")
         seen.add(org.pk)
         out.append((org, _clean_cert_types(types, org)))
     return out
@@ -115,16 +118,21 @@ def create_domain(actor: Actor, name: str, *, description: str = "",
     cleaned = _clean_delegations(actor, list(delegations or []))
     existing = Domain.objects.filter(customer=actor.customer, name=normalized).first()
     if existing is not None:
-        hint = (" Add a delegation to it instead." if policy.domain_visible(actor, existing)
-                else " It is delegated elsewhere: ask an MRAO to delegate it to you.")
-        raise DomainExists(f"The domain {names.to_unicode(normalized)} already exists.{hint}", field="name")
+        if policy.domain_visible(actor, existing):
+            refusal = msg("The domain %(domain)s already exists. Add a delegation to it instead.",
+                          domain=names.to_unicode(normalized))
+        else:
+            refusal = msg("The domain %(domain)s already exists. It is delegated elsewhere: ask an MRAO to "
+                          "delegate it to you.", domain=names.to_unicode(normalized))
+        raise DomainExists(refusal, field="name")
     domain = Domain(customer=actor.customer, name=normalized, description=description, created_by=actor.admin,
                     state=DomainState.ACTIVE if active else DomainState.SUSPENDED)
     try:
         with transaction.atomic():
             domain.save()
     except IntegrityError:
-        raise DomainExists(f"The domain {names.to_unicode(normalized)} already exists.", field="name") from None
+        raise DomainExists(msg("The domain %(domain)s already exists.",
+                               domain=names.to_unicode(normalized)), field="name") from None
     rows = []
     for org, types in cleaned:
         status = _delegation_status(actor, org)
@@ -200,8 +208,8 @@ def delete_domain(actor: Actor, domain: Domain) -> None:
     live = queries.live_certificate_count(domain)
     if live:
         raise CertificatesExist(
-            f"The domain {domain.name} cannot be deleted: {live} requested or issued certificate(s) use it. "
-            "Revoke them or let them expire first.")
+            msg("The domain %(domain)s cannot be deleted: %(live)s requested or issued certificate(s) use it. "
+                "Revoke them or let them expire first.", domain=domain.name, live=live))
     delegations = [_delegation_row(d) for d in domain.delegations.all()]
     audit.record(actor, "domain.deleted", domain, before=audit.snapshot(domain, AUDITED), delegations=delegations,
                  dcv_status=domain.dcv_status, dcv_expires=domain.dcv_expires)
@@ -218,7 +226,8 @@ def _get_delegation(domain: Domain, org: Organization, *, lock: bool = True) -> 
         qs = qs.select_for_update(of=("self",))
     delegation = qs.filter(domain=domain, organization=org).first()
     if delegation is None:
-        raise DelegationNotFound(f"The domain {domain.name} has no delegation to {org}.")
+        raise DelegationNotFound(msg("The domain %(domain)s has no delegation to %(org)s.",
+                                     domain=domain.name, org=org))
     return delegation
 
 

@@ -21,6 +21,7 @@ from certdesk.accounts.policy import Perm
 from certdesk.core import audit
 from certdesk.core.actor import Actor, Interface
 from certdesk.core.errors import InvalidInput, RequiredField
+from certdesk.core.i18n import msg
 from certdesk.notifications import dispatch
 
 from .. import dcv, queries, signals
@@ -57,7 +58,8 @@ def set_dcv_methods(actor: Actor, methods: Iterable[str]) -> DcvSettings:
     for method in methods or []:
         value = str(method).strip().upper()
         if value not in DcvMethod.values:
-            raise InvalidInput(f"Unknown DCV method '{method}': use {', '.join(DcvMethod.values)}.", field="methods")
+            raise InvalidInput(msg("Unknown DCV method '%(method)s': use %(values)s.",
+                                   method=method, values=', '.join(DcvMethod.values)), field="methods")
         if value not in cleaned:
             cleaned.append(value)
     if not cleaned:
@@ -101,19 +103,21 @@ def _parse_method(method) -> DcvMethod:
     try:
         return DcvMethod(value)
     except ValueError:
-        raise InvalidInput(f"Unknown DCV method '{method}': use {', '.join(DcvMethod.values)}.",
+        raise InvalidInput(msg("Unknown DCV method '%(method)s': use %(values)s.",
+                               method=method, values=', '.join(DcvMethod.values)),
                            field="method") from None
 
 
 def _check_method(domain: Domain, method: DcvMethod) -> None:
     if not domain.is_active:
-        raise DomainInactive(f"The domain {domain.name} is suspended.")
+        raise DomainInactive(msg("The domain %(domain)s is suspended.", domain=domain.name))
     if method.value not in queries.enabled_methods(domain.customer):
-        raise DcvMethodDisabled(f"The {method.label} DCV method is disabled for this customer.", field="method")
+        raise DcvMethodDisabled(msg("The %(method)s DCV method is disabled for this customer.",
+                                    method=method.label), field="method")
     if method in FILE_METHODS and domain.is_wildcard:
         raise DcvMethodRefused(
-            f"{method.label} DCV cannot validate the wildcard domain {domain.name} (CA/Browser Forum rules): "
-            "use a DNS method (CNAME or TXT) or email.", field="method")
+            msg("%(method)s DCV cannot validate the wildcard domain %(domain)s (CA/Browser Forum rules): "
+                "use a DNS method (CNAME or TXT) or email.", method=method.label, domain=domain.name), field="method")
 
 
 def _open_order(domain: Domain) -> DcvOrder | None:
@@ -148,8 +152,9 @@ def _start(actor: Actor, domain: Domain, method: DcvMethod, now: datetime) -> Dc
         if order.method == method.value and fresh:
             return order  # "hit DCV again and you should be presented with the same screen" (seed 003 §6.2.1)
         if order.status == OrderStatus.SUBMITTED and order.method != method.value:
-            raise DcvOrderRefused(f"A {order.method} DCV order is submitted for {domain.name}: "
-                                  "reset it before choosing another method.")
+            raise DcvOrderRefused(msg("A %(method)s DCV order is submitted for %(domain)s: "
+                                      "reset it before choosing another method.",
+                                      method=order.method, domain=domain.name))
         _close(actor, order, OrderStatus.CANCELLED, "replaced by a new order" if fresh else "random value expired",
                now)
     return _new_order(actor, domain, method, now)
@@ -177,7 +182,8 @@ def save_dcv(actor: Actor, domain: Domain) -> dcv.Instructions:
     policy.require(actor, Perm.MANAGE_DCV, domain)
     order = _open_order(domain)
     if order is None:
-        raise DcvOrderRefused(f"No DCV order is started for {domain.name}: choose a method (Validate) first.")
+        raise DcvOrderRefused(msg("No DCV order is started for %(domain)s: choose a method (Validate) first.",
+                                  domain=domain.name))
     check_order("save", order.status)
     audit.record(actor, "dcv.saved", domain, order_id=order.pk, method=order.method)
     return dcv.instructions(order)
@@ -201,7 +207,8 @@ def _chosen_email(order: DcvOrder, domain: Domain, email) -> str:
     if not chosen:
         raise RequiredField("Choose the address that receives the validation email.", field="email")
     if chosen not in [e.lower() for e in order.emails]:
-        raise InvalidInput(f"{email} is not one of the addresses offered for {domain.unicode_name}.", field="email")
+        raise InvalidInput(msg("%(email)s is not one of the addresses offered for %(domain)s.",
+                               email=email, domain=domain.unicode_name), field="email")
     problem = dispatch.address_problem(chosen)
     if problem:
         raise InvalidInput(problem, field="email")
@@ -219,11 +226,13 @@ def _mark_submitted(actor: Actor, domain: Domain, method, email, *, send: bool =
     order = _open_order(domain)
     if order is None:
         if wanted not in (DcvMethod.TXT, DcvMethod.TXT_PERSIST, DcvMethod.EMAIL):
-            raise DcvOrderRefused(f"No DCV order is started for {domain.name}: choose a method (Validate) first.")
+            raise DcvOrderRefused(msg("No DCV order is started for %(domain)s: choose a method (Validate) first.",
+                                      domain=domain.name))
         order = _start(actor, domain, wanted, now)  # TXT is submit-first, as in SCM; so is email with an address
     elif wanted is not None and wanted.value != order.method:
-        raise DcvOrderRefused(f"The open DCV order of {domain.name} uses {order.method}, not {wanted.value}: "
-                              "submit it or reset it first.")
+        raise DcvOrderRefused(msg("The open DCV order of %(domain)s uses %(method)s, not %(wanted)s: "
+                                  "submit it or reset it first.",
+                                  domain=domain.name, method=order.method, wanted=wanted.value))
     _check_method(domain, DcvMethod(order.method))
     check_order("submit", order.status)
     if order.values_expire is not None and order.values_expire <= now:
@@ -311,8 +320,9 @@ def submit_email_dcv(actor: Actor, domains: Iterable[Domain], email: str) -> lis
             policy.require(actor, Perm.MANAGE_DCV, domain)
             open_order = _open_order(domain)
             if open_order is not None and open_order.method != DcvMethod.EMAIL:
-                raise DcvOrderRefused(f"The open DCV order of {domain.unicode_name} uses {open_order.method}, "
-                                      "not EMAIL: reset it first.")
+                raise DcvOrderRefused(msg("The open DCV order of %(domain)s uses %(method)s, "
+                                          "not EMAIL: reset it first.",
+                                          domain=domain.unicode_name, method=open_order.method))
             order, _ = _mark_submitted(actor, domain, DcvMethod.EMAIL, email, send=False)
             order.domain = domain
             orders[pk] = order
@@ -443,7 +453,7 @@ def recheck_dcv(actor: Actor, domain: Domain) -> DcvResult:
         policy.require(actor, Perm.MANAGE_DCV, locked)
         order = DcvOrder.objects.filter(domain=locked, status=OrderStatus.SUBMITTED).first()
         if order is None:
-            raise DcvOrderRefused(f"No submitted DCV order to check for {domain.name}.")
+            raise DcvOrderRefused(msg("No submitted DCV order to check for %(domain)s.", domain=domain.name))
         order.domain = locked
     if order.method not in CHECKED_METHODS:
         return _result(order, None)

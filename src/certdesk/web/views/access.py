@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from certdesk.core.errors import DomainError, NotFound
 from certdesk.tenancy.queries import get_organization, visible_organizations
 
 from ..labels import translated
-from .base import apply_error, no_store, portal_view
+from .base import apply_error, no_store, portal_view, confirmation
 
 CUSTOMER_SCOPE = "customer"
 
@@ -70,6 +71,8 @@ def _access_context(actor, form: AclEntryForm | None = None) -> dict:
     own = access.acls_binding(actor.admin)
     return {
         "lists": lists,
+        # Empty lists are named in one line, not drawn as one empty table each (hundreds on a large network).
+        "unrestricted_lists": [acl["label"] for acl in lists if not acl["entries"]],
         "form": form or AclEntryForm(scopes=scopes),
         "web_api": web_api,
         "own_acls": sorted({n for networks in own.values() for n in networks}),
@@ -102,6 +105,9 @@ def access_control(request: HttpRequest, actor) -> HttpResponse:
 @portal_view
 def access_control_remove(request: HttpRequest, actor, pk) -> HttpResponse:
     entry = access.get_acl_entry(actor, pk)
+    # the question only to who may answer it; a refusal comes from the service, as before
+    if policy.can(actor, Perm.MANAGE_ACCESS_CONTROL, entry.organization) and (asked := confirmation(request, _l("Remove this network?"), _l("Admins connecting from it are refused once no other entry of the list allows them."), _l("Remove network"))):
+        return asked
     try:
         access.remove_acl_entry(actor, entry)
     except NotFound:
@@ -117,6 +123,11 @@ def access_control_remove(request: HttpRequest, actor, pk) -> HttpResponse:
 @portal_view
 def web_api_secret(request: HttpRequest, actor, pk) -> HttpResponse:
     org = get_organization(actor, pk)
+    policy.require(actor, Perm.EDIT_ORGANIZATION, org)  # as the service does: a refusal comes before the question
+    if (request.POST.get("action") == "clear" or request.POST.get("replacing") == "1") and (asked := confirmation(
+            request, _l("Change the Web API secret key?"),
+            _l("Robots that send the current key are refused until they are given the new one."), _l("Change the key"))):
+        return asked
     if request.POST.get("action") == "clear":
         access.clear_web_api_secret(actor, org)
         messages.success(request, _("The Web API secret key of %(org)s was removed.") % {"org": org})
@@ -154,7 +165,10 @@ def api_tokens(request: HttpRequest, actor) -> HttpResponse:
 @require_POST
 @portal_view
 def api_token_revoke(request: HttpRequest, actor, pk) -> HttpResponse:
-    token = access.revoke_api_token(actor, access.get_own_token(actor, pk))
+    token = access.get_own_token(actor, pk)
+    if (asked := confirmation(request, _l("Revoke this API token?"), _l("Programs that use it are refused at once. A revoked token cannot be used again."), _l("Revoke token"))):
+        return asked
+    token = access.revoke_api_token(actor, token)
     messages.success(request, _("The API token %(name)s was revoked.") % {"name": token.name})
     return redirect("web:api-tokens")
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from certdesk.tenancy.queries import visible_organizations
 from ..forms.accounts import AdminForm, PasswordResetForm, organization_choices, role_formset_class
 from ..labels import translated
 from .base import apply_error, is_htmx, no_store, portal_view
+from ..paging import CappedPaginator
 
 PAGE_SIZE = 50
 EXTRA_ROLE_ROWS = 2
@@ -36,7 +36,7 @@ def admin_list(request: HttpRequest, actor) -> HttpResponse:
     if query:
         admins = admins.filter(Q(login__icontains=query) | Q(email__icontains=query) | Q(surname__icontains=query)
                                | Q(forename__icontains=query))
-    page = Paginator(admins, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(admins, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     return render(request, "web/accounts/admin_list.html", {"admins": rows, "page": page, "query": query})
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shlex
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -26,7 +26,7 @@ from certdesk.accounts import policy
 from certdesk.accounts.policy import Perm
 from certdesk.acme import protocol, services
 from certdesk.acme.models import AccountStatus, AcmeAccount, AcmeOrder, ClientStatus
-from certdesk.core.errors import Conflict, DomainError
+from certdesk.core.errors import Conflict, DomainError, NotFound
 from certdesk.domains import queries as domain_queries
 from certdesk.domains.models import Domain
 from certdesk.domains.states import DcvStatus, DelegationStatus, DomainState
@@ -34,7 +34,8 @@ from certdesk.tenancy.queries import visible_organizations
 
 from ..forms.acme import AcmeAccountCreateForm, AcmeBindForm, AcmeFilterForm, AcmeRenameForm
 from ..labels import translated
-from .base import error_page, is_htmx, no_store, portal_view
+from .base import error_page, is_htmx, no_store, portal_view, confirmation
+from ..paging import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -149,7 +150,7 @@ def account_list(request: HttpRequest, actor) -> HttpResponse:
         accounts = accounts.filter(status=values["status"])
     if values["org"]:
         accounts = accounts.filter(organization_id=values["org"])
-    page = Paginator(_with_counts(accounts), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(_with_counts(accounts), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"account": a, "status": _badge(ACCOUNT_STATUS, a.status), "certificates_url": certificates_url(a)}
             for a in page.object_list]
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
@@ -365,6 +366,11 @@ def domain_unbind(request: HttpRequest, actor, pk) -> HttpResponse:
 @portal_view
 def client_deactivate(request: HttpRequest, actor, pk, client_pk) -> HttpResponse:
     account = services.get_account(actor, pk)
+    policy.require(actor, Perm.MANAGE_ACME_ACCOUNT, account.organization)  # refused before the question
+    if not account.clients.filter(pk=client_pk).exists():
+        raise NotFound("ACME client not found.")
+    if (asked := confirmation(request, _l("Deactivate this ACME client?"), _l("It can no longer use this account, for good: it has to register again with the Key ID and HMAC key."), _l("Deactivate client"))):
+        return asked
     services.deactivate_client(actor, account, client_pk)
     messages.success(request, _("ACME client deactivated: it can no longer use this account."))
     return redirect("web:enrollment-acme-detail", pk=account.pk)

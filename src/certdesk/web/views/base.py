@@ -79,3 +79,22 @@ def no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store, max-age=0"
     response["Pragma"] = "no-cache"
     return response
+
+
+CONFIRM_FIELD = "confirmed"
+
+
+def confirmation(request: HttpRequest, title, text, button) -> HttpResponse | None:
+    """A destructive POST asks first: without `confirmed=1`, the confirmation (a dialog for HTMX, a
+    page otherwise) that posts the same fields again with `confirmed=1`; None once confirmed. Call it
+    after the object was found and the policy checked: out of scope stays 404, not allowed 403."""
+    if request.method != "POST" or request.POST.get(CONFIRM_FIELD) == "1":
+        return None
+    fields = [(key, value) for key, values in request.POST.lists()
+              if key not in ("csrfmiddlewaretoken", CONFIRM_FIELD) for value in values]
+    referer = request.headers.get("Referer", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
+    context = {"title": title, "text": text, "button": button, "action": request.get_full_path(),
+               "fields": fields, "back": back or reverse("web:dashboard")}
+    template = "web/portal/_partials/confirm.html" if is_htmx(request) else "web/portal/confirm.html"
+    return render(request, template, context)

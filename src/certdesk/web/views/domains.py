@@ -9,12 +9,12 @@ views never open a transaction of their own (no ATOMIC_REQUESTS either).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,7 +51,8 @@ from ..forms.domains import (
     DomainFilterForm,
 )
 from ..labels import translated
-from .base import apply_error, is_htmx, no_store, portal_view
+from .base import apply_error, is_htmx, no_store, portal_view, confirmation
+from ..paging import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -119,7 +120,7 @@ def domain_list(request: HttpRequest, actor) -> HttpResponse:
         actor, name=values["q"], state=STATE_FILTER.get(values["state"]),
         delegation_status=DELEGATION_FILTER.get(values["delegation"]), organization_id=values["org"],
     ).prefetch_related("delegations__organization__parent")
-    page = Paginator(domains, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(domains, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     states = queries.dcv_states_for(shown)  # a fixed number of queries, whatever the page holds
     rows = []
@@ -300,6 +301,8 @@ def delegation_remove(request: HttpRequest, actor, pk, org_pk) -> HttpResponse:
     if delegation is None:
         messages.error(request, _("This delegation does not exist any more."))
         return redirect("web:domain-detail", pk=domain.pk)
+    if policy.can(actor, Perm.DELEGATE_DOMAIN, delegation) and (asked := confirmation(request, _l("Remove this delegation?"), _l("The organization or department can no longer request certificates for this domain."), _l("Remove delegation"))):
+        return asked
     try:
         services.undelegate_domain(actor, domain, delegation.organization)
     except DomainError as err:
@@ -478,7 +481,7 @@ def dcv_submit(request: HttpRequest, actor, pk) -> HttpResponse:
     current = queries.current_order(domain)
     reason = (current.last_error if current is not None else "") or result.message
     return _panel_response(request, actor, domain, mode="instructions", error=_(
-        "Submitted, not validated yet: %(reason)s It is checked again automatically.") % {"reason": reason})
+        "Submitted, not validated yet: %(reason)s It is checked again automatically.") % {"reason": translated(reason)})
 
 
 @portal_view

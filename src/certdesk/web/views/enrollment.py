@@ -57,6 +57,31 @@ def enrollment_index(request: HttpRequest, actor) -> HttpResponse:
 
 
 @portal_view
+def endpoint_list(request: HttpRequest, actor) -> HttpResponse:
+    """Enrollment endpoints (SCM "Enrollment → Endpoints"): where clients enroll — the ACME servers
+    with their directory URLs, the SCM REST API, and the public pages of the SSL web forms in scope."""
+    from django.conf import settings
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from certdesk.acme import protocol
+    from certdesk.acme import services as acme_services
+    from certdesk.acme.models import AcmeEndpoint
+
+    per_endpoint = dict(acme_services.visible_accounts(actor).order_by().values("endpoint_id")
+                        .annotate(n=Count("id")).values_list("endpoint_id", "n"))
+    acme = [{"endpoint": e, "url": protocol.directory_url(e), "accounts": per_endpoint.get(e.pk, 0)}
+            for e in AcmeEndpoint.objects.order_by("id")]
+    base = settings.BASE_URL
+    return render(request, "web/enrollment/endpoint_list.html", {
+        "acme": acme,
+        "api": {"base": f"{base}/api/", "docs": f"{base}{reverse('api:docs')}", "schema": f"{base}{reverse('api:schema')}"},
+        "webforms": [_row(actor, a) for a in queries.visible_accounts(actor).prefetch_related("profiles")],
+        "acme_list": reverse("web:enrollment-acme-list"),
+    })
+
+
+@portal_view
 def webform_list(request: HttpRequest, actor) -> HttpResponse:
     accounts = queries.visible_accounts(actor).prefetch_related("profiles")
     return render(request, "web/enrollment/webform_list.html", {

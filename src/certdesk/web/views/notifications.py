@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from certdesk.accounts import policy
@@ -21,7 +22,8 @@ from certdesk.tenancy.queries import visible_organizations
 from ..forms.accounts import organization_choices
 from ..forms.notifications import ALL_ORGANIZATIONS, RuleForm, TemplateForm, WebhookForm
 from ..labels import translated
-from .base import apply_error, error_page, is_htmx, portal_view, safe_next
+from .base import apply_error, error_page, is_htmx, portal_view, safe_next, confirmation
+from ..paging import CappedPaginator
 from . import reports
 
 PAGE_SIZE = 50
@@ -115,10 +117,21 @@ def notification_toggle(request: HttpRequest, actor, pk) -> HttpResponse:
     return redirect("web:settings-notifications")
 
 
+def _may_manage(actor, organization) -> bool:
+    """Whether to ask before deleting: only who may; the service refuses the others with its message."""
+    try:
+        services.require_manage(actor, organization)
+    except DomainError:
+        return False
+    return True
+
+
 @require_POST
 @portal_view
 def notification_delete(request: HttpRequest, actor, pk) -> HttpResponse:
     rule = queries.get_rule(actor, pk)
+    if _may_manage(actor, rule.organization) and (asked := confirmation(request, _l("Delete this notification?"), _l("Nobody is emailed for it any more. The notification log keeps what was sent."), _l("Delete notification"))):
+        return asked
     try:
         services.delete_rule(actor, rule)
     except DomainError as err:
@@ -226,6 +239,8 @@ def webhook_toggle(request: HttpRequest, actor, pk) -> HttpResponse:
 @portal_view
 def webhook_delete(request: HttpRequest, actor, pk) -> HttpResponse:
     hook = queries.get_webhook(actor, pk)
+    if _may_manage(actor, hook.organization) and (asked := confirmation(request, _l("Delete this webhook?"), _l("Its URL receives no more events."), _l("Delete webhook"))):
+        return asked
     try:
         services.delete_webhook(actor, hook)
     except DomainError as err:
@@ -244,6 +259,14 @@ def report_index(request: HttpRequest, actor) -> HttpResponse:
     return render(request, "web/notifications/report_index.html", {})
 
 
+NOTIFICATION_STATUS_LABELS = {
+    Status.PENDING: gettext_lazy("Pending"),
+    Status.SENDING: gettext_lazy("Sending"),
+    Status.SENT: pgettext_lazy("notification status", "Sent"),  # plain "Sent" heads a date column
+    Status.FAILED: gettext_lazy("Failed"),
+}
+
+
 @portal_view
 def notification_log(request: HttpRequest, actor) -> HttpResponse:
     status = request.GET.get("status", "").upper()
@@ -254,11 +277,15 @@ def notification_log(request: HttpRequest, actor) -> HttpResponse:
     export = request.GET.get("export", "")
     if export in reports.EXPORT_FORMATS:  # CSV / XLSX of every filtered row (issue 8)
         return reports.export_notification_log(request, log, export)
-    page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = urlencode({k: v for k, v in (("status", status), ("q", query)) if v})
+    rows = list(page.object_list)
+    for message in rows:  # the status in the reader's language, not the stored code
+        message.status_label = NOTIFICATION_STATUS_LABELS.get(message.status, message.status)
     return render(request, "web/notifications/notification_log.html", {
-        "page": page, "rows": list(page.object_list), "status": status, "query": query,
-        "statuses": Status.choices, "export_query": f"{filters}&export=" if filters else "export="})
+        "page": page, "rows": rows, "status": status, "query": query,
+        "statuses": list(NOTIFICATION_STATUS_LABELS.items()),
+        "export_query": f"{filters}&export=" if filters else "export="})
 
 
 # ---------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from .base import portal_view
 # The menus of seed 000 that this version does not offer yet, with what they will hold.
 UNAVAILABLE = {
     "discovery": (_("Discovery"), _("Scan your networks for certificates and add them to the inventory.")),
-    "persons": (_("Persons"), _("People who hold client certificates.")),
     "integrations": (_("Integrations"), _("Agents and other integrations.")),
 }
 
@@ -34,6 +33,7 @@ FEATURES = (
     _("SSL self-enrollment web forms: access code, assigned profiles, automatic approval, public request page"),
     _("Dashboard with charts of your scope; reports on certificates, domains and DCV, notifications and activity, "
       "exported as CSV or XLSX"),
+    _("Persons (future holders of client certificates): list with search and filter, add, edit, delete"),
 )
 
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -30,6 +29,7 @@ from certdesk.tenancy.queries import visible_organizations
 from ..forms.accounts import organization_choices
 from ..forms.domains import METHOD_LABELS
 from .base import portal_view
+from ..paging import CappedPaginator, capped_count
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PAGE_SIZES = (25, 50, 100)
@@ -134,7 +134,8 @@ class CertificateReportForm(ReportForm):
                                      empty_value=None)
     org = _org_field()
     requested_via = forms.ChoiceField(label=gettext_lazy("Requested via"), required=False,
-                                      choices=[("", gettext_lazy("All"))] + [(s, s) for s in reports.REQUEST_SOURCES])
+                                      choices=[("", gettext_lazy("All"))]
+                                      + [(s, gettext_lazy(s)) for s in reports.REQUEST_SOURCES])
     issued_from = _date_field(gettext_lazy("Issued from"))
     issued_to = _date_field(gettext_lazy("Issued until"))
     expires_from = _date_field(gettext_lazy("Expires from"))
@@ -202,7 +203,7 @@ def _render_report(request: HttpRequest, *, template_title, name: str, form: Rep
     page, rows = None, []
     if qs is not None:
         size = form.value("size", DEFAULT_PAGE_SIZE)
-        page = Paginator(qs, size).get_page(request.GET.get("page"))
+        page = CappedPaginator(qs, size).get_page(request.GET.get("page"))
         for obj in page.object_list:
             rows.append([{"kind": c.kind, "value": (c.html or c.value)(obj)} for c in columns])
     query = [(k, v) for k, values in request.GET.lists() if k not in ("page", "export") for v in values if v]
@@ -224,7 +225,7 @@ def _export(*, name: str, title: str, export: str, qs, columns: list[ReportColum
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         return response
-    if qs.count() > exports.XLSX_MAX_ROWS - 1:
+    if capped_count(qs, exports.XLSX_MAX_ROWS - 1) > exports.XLSX_MAX_ROWS - 1:
         return None
     content = exports.xlsx_file(cols, rows, tz=tz, title=title)
     response = FileResponse(content, as_attachment=True, filename=filename,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from certdesk.tenancy.states import TRANSITIONS, ValidationRequestStatus, Valida
 from ..forms.tenancy import DepartmentForm, OrganizationForm, RejectValidationForm
 from ..labels import translated
 from .base import apply_error, is_htmx, portal_view
+from ..paging import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -36,7 +36,7 @@ def organization_list(request: HttpRequest, actor) -> HttpResponse:
     organizations = visible.filter(parent__isnull=True).annotate(department_count=Count("departments"))
     if query:
         organizations = organizations.filter(name__icontains=query)
-    page = Paginator(organizations.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(organizations.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"org": org, "status": _status(org)} for org in page.object_list]
     # Departments whose organization the actor does not see (a DRAO's own departments).
     departments = visible.filter(parent__isnull=False).exclude(parent__in=visible.filter(parent__isnull=True))

@@ -1,12 +1,11 @@
 """Fixed-window request counters shared by every process through one table (issue 6).
 
 One statement per hit (an upsert that returns the new count), so a limit costs one small indexed
-write, whatever the number of web processes and machines. Windows older than a day are swept now
-and then by the hits themselves.
+write, whatever the number of web processes and machines. Windows older than two days are swept
+by the worker's hourly job (`accounts.tasks`), never by a request: a request's cost stays fixed.
 """
 from __future__ import annotations
 
-import random
 import re
 import time
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from .models import RateCounter
 PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
            "d": 86400, "day": 86400}
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*([a-z]+?)s?\s*$")
-_SWEEP_PROBABILITY = 1 / 500
 
 
 @dataclass(frozen=True)
@@ -68,8 +66,6 @@ def hit(*buckets: tuple[str, int], now: float | None = None) -> list[Count]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])
         returned = {(bucket, window): hits for bucket, window, hits in cursor.fetchall()}
-    if random.random() < _SWEEP_PROBABILITY:
-        sweep(now=now)
     return [
         Count(hits=returned[row], retry_after=max(1, int(row[1] + period - now + 0.999)))
         for row, (_bucket, period) in zip(rows, buckets)

@@ -40,6 +40,58 @@ def _no_dns_beyond_loopback(settings):
     settings.DNS_TIMEOUT = 1.0
 
 
+@pytest.fixture(autouse=True)
+def _no_cache_from_earlier_tests(request):
+    """The default cache is a database table that pytest-django's flush after a transactional
+    (live-server) test leaves alone: entries those tests committed (credentials, counts, dashboard
+    figures) would otherwise reach later tests, whose outcome or query count would then depend on
+    test order. Every database test starts from an empty cache (in a rolled-back test the clearing
+    is rolled back too). Only a local backend is cleared: never a Redis someone pointed tests at."""
+    names = request.fixturenames
+    if not ({"db", "transactional_db", "live_server"} & set(names) or request.node.get_closest_marker("django_db")):
+        return
+    from django.conf import settings as django_settings
+
+    backend = django_settings.CACHES.get("default", {}).get("BACKEND", "")
+    if not backend.endswith(("DatabaseCache", "LocMemCache")):
+        return
+    request.getfixturevalue("transactional_db" if {"transactional_db", "live_server"} & set(names) else "db")
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone_after_each_test():
+    """A request of an admin who reads French leaves French active in this thread (LocaleMiddleware
+    activates a language per request and never deactivates it): the next test's services would
+    then speak French, and whether a test passes would depend on the test before it."""
+    yield
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()
+
+
+# Fixed windows end on the minute, hour and day: a test whose hits straddle one would see its
+# counter start again. Tests of limits pin the counters' clock in the middle of every window.
+RATE_CLOCK = 20 * 86400 + 12 * 3600 + 1800 + 30.0  # mid-day, mid-hour, mid-minute (UTC)
+
+
+@pytest.fixture
+def steady_rate_clock(monkeypatch):
+    """The rate counters (accounts.ratelimit, the enrollment code limits) read RATE_CLOCK for now."""
+    import types
+
+    from certdesk.accounts import ratelimit
+    from certdesk.enrollment import services as enrollment
+
+    clock = types.SimpleNamespace(time=lambda: RATE_CLOCK)
+    monkeypatch.setattr(ratelimit, "time", clock)
+    monkeypatch.setattr(enrollment, "time", clock)
+    return RATE_CLOCK
+
+
 def actor_for(admin, interface=Interface.PORTAL) -> Actor:
     return Actor.for_admin(admin, interface, ip="127.0.0.1")
 

@@ -85,11 +85,20 @@ def test_certbot_obtains_renews_and_revokes_on_the_ov_endpoint(certbot, live_ser
 
 
 def _free_port() -> int:
+    """A free port certbot will bind a moment later. Taken below the kernel's ephemeral range
+    (32768-60999 on Linux), so no outgoing connection meanwhile (the live server's, certbot's own)
+    can be handed the same port, as one picked with bind(0) could be."""
+    import random
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for port in random.sample(range(20000, 32000), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def test_certbot_standalone_http01_on_the_dv_endpoint(certbot, live_server, settings, dns, ssl, drao, physics):

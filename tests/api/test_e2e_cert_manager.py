@@ -35,7 +35,7 @@ def connect(django_db_setup, live_server):
     for session in sessions:
         session.close()
     gc.collect()  # connections urllib3 dropped without closing them
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30  # a poll: a busy machine may take a while to finish a request
     while time.monotonic() < deadline and any(
         "process_request_thread" in thread.name for thread in threading.enumerate()
     ):

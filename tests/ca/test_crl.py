@@ -204,12 +204,13 @@ def test_a_crl_of_100000_entries_builds_in_well_under_a_few_seconds(authorities)
     ca = authorities["ecc-ssl-ov"]
     small, large = _synthetic(10_000), _synthetic(100_000)
     crl.build_crl(ca, 0, number=1, now=timezone.now(), entries=small[:10])  # key loaded, caches warm
-    started = time.perf_counter()
+    # CPU time of this process, not the wall clock: other processes on a busy machine do not count.
+    started = time.process_time()
     crl.build_crl(ca, 0, number=2, now=timezone.now(), entries=small)
-    small_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    small_seconds = time.process_time() - started
+    started = time.process_time()
     built = crl.build_crl(ca, 0, number=3, now=timezone.now(), entries=large)
-    large_seconds = time.perf_counter() - started
+    large_seconds = time.process_time() - started
     assert large_seconds < 3.0
     # Linear, not quadratic: 10x the entries costs nowhere near 100x the time.
     assert large_seconds < max(small_seconds, 0.01) * 30

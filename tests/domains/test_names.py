@@ -1,6 +1,6 @@
 """Name rules: IDNA 2008, wildcards, public suffixes, IP addresses, lengths, coverage (pure functions)."""
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from certdesk.domains import names
 from certdesk.domains.errors import InvalidDomainName
@@ -116,9 +116,11 @@ def test_delegation_coverage(domain, name, covered):
 
 
 label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
+# derandomize: the same examples every run, so CI never passes or fails by the luck of the draw.
 
 
-@hsettings(max_examples=150, deadline=None, database=None)
+@hsettings(max_examples=150, deadline=None, database=None, derandomize=True,
+           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(label, min_size=1, max_size=4), st.sampled_from(["fr", "org", "ac.uk", "test"]))
 def test_normalize_is_idempotent_and_lowercase(labels, suffix):
     name = ".".join(labels) + "." + suffix
@@ -131,7 +133,8 @@ def test_normalize_is_idempotent_and_lowercase(labels, suffix):
     assert not stored.endswith(".")
 
 
-@hsettings(max_examples=150, deadline=None, database=None)
+@hsettings(max_examples=150, deadline=None, database=None, derandomize=True,
+           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(label, min_size=0, max_size=6))
 def test_wildcard_covers_exactly_one_to_three_labels_below(extra):
     base = "univ-lyon.fr"
@@ -140,7 +143,8 @@ def test_wildcard_covers_exactly_one_to_three_labels_below(extra):
     assert names.delegation_covers(base, name) is (len(extra) == 0)
 
 
-@hsettings(max_examples=100, deadline=None, database=None)
+@hsettings(max_examples=100, deadline=None, database=None, derandomize=True,
+           suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=40))
 def test_normalize_never_crashes_and_returns_a_valid_name(text):
     try:

@@ -55,8 +55,11 @@ def browser():
     reason = _unavailable_reason()
     if reason:
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Waits are expectations that retry until they hold; their limit (5 s by default for expect)
+    # only decides how long a failure takes to show, so a busy machine gets a wide one.
+    expect.set_options(timeout=30_000)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         runner = sync_playwright().start()
@@ -198,7 +201,7 @@ class Portal:
 def _open(browser, server, artifacts, viewport, locale="en-GB"):
     context = browser.new_context(viewport=viewport, locale=locale, accept_downloads=True,
                                   device_scale_factor=1)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # actions wait for their element; the limit only ends a failure
     page = context.new_page()
     return context, Portal(page, server, artifacts)
 

@@ -54,6 +54,7 @@ def test_request_approve_download_and_revoke(portal, ready, csr):  # noqa: F811
 
     page.get_by_label("CSR", exact=True).fill(csr("lab.physics.example.org", key="p256"))
     page.get_by_role("button", name="Request certificate").click()
+    expect(page).to_have_url(re.compile(r"/certificates/\d+/$"))  # the POST is done before the database is read
     cert = Certificate.objects.get(common_name="lab.physics.example.org")
     expect(page).to_have_url(re.compile(rf"/certificates/{cert.pk}/$"))
     expect(page.get_by_role("main")).to_contain_text("This request awaits the approval of an administrator.")

@@ -141,6 +141,7 @@ def test_add_a_domain_and_validate_it_through_dns(portal, mrao, univ, dns):
     page.get_by_label("Organization or department (delegation 1)").select_option(str(univ.pk))
     page.get_by_role("group", name="Certificate types (delegation 1)").get_by_label("SSL").check()
     page.get_by_role("button", name="Add domain").click()
+    expect(page).to_have_url(re.compile(r"/domains/\d+/$"))  # the POST is done before the database is read
     domain = Domain.objects.get(name="univ-lyon.test")
     expect(page).to_have_url(re.compile(rf"/domains/{domain.pk}/$"))
 

@@ -65,9 +65,9 @@ def test_wrong_code_unknown_and_disabled_forms_answer_alike(client, univ_form, r
     assert client.get(f"/enroll/ssl/{univ_form.slug}/request/").status_code == 302
 
 
-def test_wrong_codes_are_rate_limited(client, univ_form, settings):
+def test_wrong_codes_are_rate_limited(client, univ_form, settings, steady_rate_clock):
     settings.LOGIN_MAX_FAILURES = 2
-    settings.LOGIN_FAILURE_WINDOW = 86400  # fixed windows: none ends mid-test
+    settings.LOGIN_FAILURE_WINDOW = 86400
     for _ in range(2):
         assert _open(client, univ_form, code="not-the-code").status_code == 400
     blocked = _open(client, univ_form)

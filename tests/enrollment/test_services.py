@@ -142,9 +142,9 @@ def test_unknown_disabled_and_wrong_code_answer_alike(rao, univ_form, ov, univ):
     assert len(messages) == 1
 
 
-def test_wrong_codes_are_rate_limited(univ_form, settings):
+def test_wrong_codes_are_rate_limited(univ_form, settings, steady_rate_clock):
     settings.LOGIN_MAX_FAILURES = 3
-    settings.LOGIN_FAILURE_WINDOW = 86400  # fixed windows: none ends mid-test
+    settings.LOGIN_FAILURE_WINDOW = 86400
     for _ in range(3):
         with pytest.raises(AccessRefused):
             services.open_form(univ_form.slug, "wrong-code-123", ip="192.0.2.7")

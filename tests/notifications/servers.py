@@ -7,6 +7,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import random
 import socket
 import threading
 import time
@@ -17,9 +18,17 @@ from aiosmtpd.controller import Controller
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now for a server started a moment later (and maybe restarted on it). Taken
+    below the kernel's ephemeral range (32768-60999 on Linux): no outgoing connection meanwhile can
+    be handed it, as one picked with bind(0) could be."""
+    for port in random.sample(range(20000, 32000), 200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 @dataclass
@@ -69,6 +78,7 @@ class Mailbox:
 
 class SmtpServer:
     def __init__(self, port: int | None = None):
+        self._chosen = port is None  # a port picked here may be taken before the first start: pick again
         self.port = port or free_port()
         self.mailbox = Mailbox()
         self.controller: Controller | None = None
@@ -82,8 +92,19 @@ class SmtpServer:
         return self.mailbox.received
 
     def start(self) -> "SmtpServer":
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        for attempt in range(20):
+            # ready_timeout: aiosmtpd's 5 s default is short for a thread start on a busy machine
+            controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, ready_timeout=30)
+            try:
+                controller.start()
+            except OSError:  # EADDRINUSE: free_port() only said the port was free a moment ago
+                if not self._chosen or attempt == 19:
+                    raise
+                self.port = free_port()
+                continue
+            break
+        self._chosen = False  # restarts (the server "coming back") keep the port the client knows
+        self.controller = controller
         return self
 
     def stop(self) -> None:
@@ -91,7 +112,7 @@ class SmtpServer:
             self.controller.stop()
             self.controller = None
 
-    def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = 60.0) -> list[Received]:  # a poll: a wide margin is free
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.received) >= count:

@@ -10,16 +10,21 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from .servers import SmtpServer
+from .servers import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 pytestmark = pytest.mark.slow
+
+# A message whose retry was not yet due when the last send ran waits for the periodic dispatch,
+# offered once a minute: waits that may end that way allow for a whole minute and a loaded machine.
+MINUTE_DISPATCH = 150.0
 
 
 class Deployment:
@@ -80,7 +85,7 @@ class Deployment:
     def logs(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.tmp.glob("worker-*.log")))
 
-    def wait_until(self, predicate, what: str, timeout: float = 30.0):
+    def wait_until(self, predicate, what: str, timeout: float = 90.0):  # a poll: the margin costs nothing
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = predicate()
@@ -124,7 +129,7 @@ def test_real_worker_sends_the_outbox_exactly_once(deployment, smtp):
     smtp.start()
     time.sleep(1.1)  # their retry comes due; the next send (or the minute's dispatch) takes them
     deployment.script("notify", "trigger@univ-lyon.example")
-    smtp.wait_for(6)
+    smtp.wait_for(6, timeout=MINUTE_DISPATCH)
     time.sleep(1)
     assert _delivered(smtp) == sorted(addresses + ["late1@univ-lyon.example", "late2@univ-lyon.example",
                                                    "trigger@univ-lyon.example"])
@@ -160,7 +165,7 @@ def test_worker_killed_mid_send_leaves_nothing_half_done(deployment, smtp):
     deployment.start_worker(threads=1)
     time.sleep(2.5)  # the dead worker's claim (2 s) runs out
     deployment.script("notify", "trigger@univ-lyon.example")
-    smtp.wait_for(2)
+    smtp.wait_for(2, timeout=MINUTE_DISPATCH)
     time.sleep(1)
     assert _delivered(smtp) == ["slow@univ-lyon.example", "trigger@univ-lyon.example"]
     statuses = {r["recipient"]: (r["status"], r["attempts"]) for r in deployment.script("outbox")}
@@ -198,6 +203,7 @@ def test_two_workers_on_redis_share_the_queue_and_the_schedule(tmp_path, smtp, r
         deployment.start_worker()
         deployment.start_worker()
         jobs = {"notifications.dispatch", "notifications.prune", "domains.dcv_recheck", "domains.dcv_expiry_sweep"}
+        first_day = datetime.now(UTC).date()
         runs = deployment.wait_until(
             lambda: (r := deployment.script("runs")) and {x["job"] for x in r if x["status"] == "DONE"} >= jobs
             and r, "every periodic job to run")
@@ -205,7 +211,9 @@ def test_two_workers_on_redis_share_the_queue_and_the_schedule(tmp_path, smtp, r
         runs = deployment.script("runs")
         # one row per job and period (the row is the lock), each run by one worker only
         assert all(r["runs"] == 1 for r in runs), runs
-        assert len([r for r in runs if r["job"] in {"notifications.prune", "domains.dcv_expiry_sweep"}]) == 2
+        # (a run that spans UTC midnight has two days, each with its daily runs)
+        days = len({first_day, datetime.now(UTC).date()})
+        assert len([r for r in runs if r["job"] in {"notifications.prune", "domains.dcv_expiry_sweep"}]) == 2 * days
         addresses = [f"user{i}@univ-lyon.example" for i in range(8)]
         deployment.script("notify", *addresses)
         smtp.wait_for(8)
@@ -214,3 +222,47 @@ def test_two_workers_on_redis_share_the_queue_and_the_schedule(tmp_path, smtp, r
         assert deployment.logs().count("2 thread(s), Redis") == 2
     finally:
         deployment.stop_workers()
+
+
+def test_two_serve_instances_on_one_machine_both_answer(deployment, tmp_path):
+    """`certdesk serve` (gunicorn + worker) twice on one machine: each answers on its own port and
+    neither takes a control socket from the other (gunicorn's default is one path per user)."""
+    import urllib.error
+    import urllib.request
+
+    env = {**deployment.env, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": ""}
+    servers = []
+    try:
+        ports = [free_port()]
+        while len(ports) < 2:  # two distinct ones (neither is bound until its server starts)
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        for port in ports:
+            log = open(tmp_path / f"serve-{port}.log", "w")
+            servers.append((port, subprocess.Popen(
+                [sys.executable, "-m", "certdesk", "serve", "--bind", f"127.0.0.1:{port}", "--web-workers", "1",
+                 "--workers", "1"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)))
+
+        def answers(port: int) -> int | None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ca/", timeout=5) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+            except OSError:
+                return None
+
+        for port, process in servers:
+            status = deployment.wait_until(lambda: process.poll() is not None or answers(port), f"serve on {port}")
+            assert process.poll() is None and status == 200, (tmp_path / f"serve-{port}.log").read_text()[-3000:]
+        assert not (tmp_path / ".gunicorn").exists()
+    finally:
+        for _port, process in servers:
+            process.send_signal(signal.SIGINT)
+        for _port, process in servers:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -191,7 +191,7 @@ def test_activity_slides_the_timeout(client, mrao, settings):
         _age_session(client, 29 * 60)  # each request comes 29 minutes after the previous one
         assert client.get("/dashboard/").status_code == 200
     stamp = SessionStore(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)[LAST_SEEN_KEY]
-    assert abs(stamp - time.time()) < 5
+    assert abs(stamp - time.time()) < 60  # this request's stamp, not one 29 minutes old
 
 
 def test_expired_htmx_request_reloads_the_login_page_with_next(client, mrao, settings):

@@ -38,7 +38,10 @@ class Command(BaseCommand):
         web = [python, "-m", "gunicorn", "certdesk.wsgi:application", "--bind", options["bind"],
                "--workers", str(options["web_workers"]), "--worker-class", "gthread",
                "--threads", str(max(1, options["threads"])), "--keep-alive", str(max(0, options["keep_alive"])),
-               "--access-logfile", "-"]
+               "--access-logfile", "-",
+               # gunicorn's control socket defaults to one path per user: several instances on one
+               # machine would take it from each other, and certdesk does not use it.
+               "--no-control-socket"]
         worker = [python, "-m", "certdesk", "worker", "--workers", str(options["workers"] or settings.WORKERS)]
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "certdesk.settings"}
         # Own sessions: Ctrl-C reaches this process only, which stops each child the right way

@@ -125,6 +125,54 @@ def test_dcv_refusal_is_french_in_the_portal_and_english_on_the_api(mrao_client,
     assert "Aucune" not in description
 
 
+def test_a_failed_dcv_check_is_french_in_the_portal_and_english_on_the_api(mrao_client, mrao_api, make_domain,
+                                                                           univ, mrao_actor, dns):
+    from certdesk.domains import services as domain_services
+    from certdesk.domains.models import DcvOrder
+
+    domain = make_domain("univ-lyon.test", univ)
+    started = domain_services.start_dcv(mrao_actor, domain, "TXT")
+    dns.add(f'{started.host} 60 IN TXT "not-the-value"')
+    html = _html(mrao_client.post(f"/domains/{domain.pk}/dcv/submit/", **HX, **FR))
+    host = started.host
+    french = f'Les enregistrements TXT de {host} ("not-the-value") ne contiennent pas la valeur attendue.'
+    assert french in html and "do not contain" not in html, html
+    order = DcvOrder.objects.get(domain=domain, status="SUBMITTED")
+    assert order.last_error == f'The TXT records at {host} ("not-the-value") do not contain the expected value.'
+    assert order.last_error_data["t"].startswith("The TXT records at %(host)s")
+    # Later, on the domain's page: the stored last check in the reader's language.
+    page = _html(mrao_client.get(f"/domains/{domain.pk}/", **FR))
+    assert "Dernière vérification" in page and french in page, page
+    english = _html(mrao_client.get(f"/domains/{domain.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "do not contain the expected value" in english
+    listed = mrao_api.get("dcv/v1/validation", {"domain": "univ-lyon.test"}, headers={"Accept-Language": "fr"})
+    assert "ne contiennent" not in listed.content.decode()
+
+
+def test_caa_findings_are_french_in_the_portal(mrao_client, make_domain, univ, dns):
+    domain = make_domain("univ-lyon.test", univ)
+    dns.add('univ-lyon.test. 60 IN CAA 0 issue "other-ca.example"')
+    html = _html(mrao_client.get(f"/domains/{domain.pk}/caa/", **HX, **FR))
+    assert 'Le CAA de univ-lyon.test n’autorise pas cette AC' in html and "Ajoutez" in html, html
+    assert "does not authorize" not in html
+    dns.reset()
+    assert "Aucun enregistrement CAA ne restreint" in _html(mrao_client.get(f"/domains/{domain.pk}/caa/", **HX, **FR))
+
+
+def test_stored_messages_come_back_only_when_they_still_match():
+    from certdesk.core.i18n import from_data, to_data
+
+    text = msg("Could not fetch %(url)s: %(errors)s.", url="http://x.test/f",
+               errors=join("; ", [msg("%(address)s: %(error)s", address="127.0.0.1", error=msg("too many redirects")),
+                                  "plain"]))
+    data = json.loads(json.dumps(to_data(text)))
+    back = from_data(str(text), data)
+    assert isinstance(back, Message) and back == text and back.params["errors"].params["p0"].template
+    assert from_data(str(text)[:20], data) == str(text)[:20] and not isinstance(from_data("other", data), Message)
+    assert to_data("plain text") is None and from_data("plain", None) == "plain"
+    assert from_data("x", {"t": "%(missing)s", "p": {}}) == "x"
+
+
 def test_admin_creation_refusal_is_french_in_the_portal_and_english_on_the_api(mrao_client, mrao_api, univ,
                                                                                 rao_univ):
     data = {

@@ -49,3 +49,49 @@ def join(separator: str, parts) -> Message:
     parts = list(parts)
     template = separator.replace("%", "%%").join(f"%(p{i})s" for i in range(len(parts)))
     return Message(template, **{f"p{i}": part for i, part in enumerate(parts)})
+
+
+# ---------------------------------------------------------------------------
+# Messages kept in the database (a DCV check's last error): the English text stays the column
+# users of the API read; its template and parameters are kept beside it so the portal can show
+# it in the reader's language later.
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def to_data(value) -> dict | None:
+    """A JSON form of a `Message` (nested messages kept), or None for plain text."""
+    if not isinstance(value, Message):
+        return None
+    params = {}
+    for name, param in value.params.items():
+        if isinstance(param, Message):
+            params[name] = {"msg": to_data(param)}
+        elif isinstance(param, _PLAIN) and not isinstance(param, str):
+            params[name] = param
+        else:
+            params[name] = str(param)
+    return {"t": value.template, "p": params}
+
+
+def from_data(text: str, data) -> str:
+    """The stored `text` as a `Message` again when `data` (from `to_data`) still gives exactly that
+    text; else the text itself (an older row, a truncated one, or data that does not fit)."""
+    message = _from_data(data)
+    return message if message is not None and str(message) == text else text
+
+
+def _from_data(data) -> Message | None:
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not isinstance(data.get("p"), dict):
+        return None
+    params = {}
+    for name, param in data["p"].items():
+        if isinstance(param, dict):
+            param = _from_data(param.get("msg"))
+            if param is None:
+                return None
+        params[name] = param
+    try:
+        return Message(data["t"], **params)
+    except (KeyError, ValueError, TypeError):
+        return None

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from certdesk.core.i18n import join, msg
+
 from . import names, resolver
 
 CRITICAL_FLAG = 0x80
@@ -118,17 +120,18 @@ def check(name: str, *, account_uri: str | None = None, validation_method: str |
         found_at, records, authenticated = relevant_rrset(names.base_name(name))
     except resolver.DnsFailure as failure:
         return CaaResult(name=name, allowed=False, wildcard=wildcard, suggestion=suggestion, dns_failure=True,
-                         reason=f"CAA could not be checked: {failure.reason} A failed lookup never allows issuance.")
+                         reason=msg("CAA could not be checked: %(reason)s A failed lookup never allows issuance.",
+                                    reason=failure.reason))
     result = CaaResult(name=name, allowed=False, reason="", wildcard=wildcard, found_at=found_at, records=records,
                        suggestion=suggestion, authenticated=authenticated)
     if not records:
         result.allowed = True
-        result.reason = "No CAA record restricts issuance (none found up to the top-level domain)."
+        result.reason = msg("No CAA record restricts issuance (none found up to the top-level domain).")
         return result
     critical = [r for r in records if r.critical and r.tag not in KNOWN_TAGS]
     if critical:
-        result.reason = (f"CAA at {found_at} has a critical property this CA does not understand "
-                         f"({critical[0]}): issuance is forbidden.")
+        result.reason = msg("CAA at %(name)s has a critical property this CA does not understand (%(record)s): "
+                            "issuance is forbidden.", name=found_at, record=str(critical[0]))
         return result
     wild = [r for r in records if r.tag == "issuewild"]
     governing = wild if wildcard and wild else [r for r in records if r.tag == "issue"]
@@ -136,7 +139,8 @@ def check(name: str, *, account_uri: str | None = None, validation_method: str |
     result.suggestion = suggestion_for(found_at, tag=tag)
     if not governing:
         result.allowed = True
-        result.reason = f"CAA at {found_at} has no '{tag}' property, so it does not restrict issuance."
+        result.reason = msg("CAA at %(name)s has no '%(tag)s' property, so it does not restrict issuance.",
+                            name=found_at, tag=tag)
         return result
     ours = identities()
     refusals = []
@@ -145,21 +149,30 @@ def check(name: str, *, account_uri: str | None = None, validation_method: str |
         if not parsed.valid or not parsed.issuer or parsed.issuer not in ours:
             continue
         if "accounturi" in parsed.parameters and parsed.parameters["accounturi"] != (account_uri or ""):
-            refusals.append(f"{record} is bound to another account")
+            refusals.append(msg("%(record)s is bound to another account", record=str(record)))
             continue
         if "validationmethods" in parsed.parameters:
             allowed_methods = {m.strip().lower() for m in parsed.parameters["validationmethods"].split(",")}
             if (validation_method or "").lower() not in allowed_methods:
-                refusals.append(f"{record} allows only the validation methods {parsed.parameters['validationmethods']}")
+                refusals.append(msg("%(record)s allows only the validation methods %(methods)s", record=str(record),
+                                    methods=parsed.parameters["validationmethods"]))
                 continue
         result.ignored_parameters = sorted(k for k in parsed.parameters if k not in ("accounturi", "validationmethods"))
         result.allowed = True
         result.suggestion = ""
-        result.reason = f"CAA at {found_at} authorizes this CA ({record})."
+        result.reason = msg("CAA at %(name)s authorizes this CA (%(record)s).", name=found_at, record=str(record))
         return result
     shown = ", ".join(str(r) for r in governing)
-    result.reason = (f"CAA at {found_at} does not authorize this CA ({', '.join(ours) or 'no identity set'}) "
-                     f"for {'wildcard ' if tag == 'issuewild' or wildcard else ''}issuance: {shown}"
-                     + (f"; {'; '.join(refusals)}" if refusals else "")
-                     + f". Add: {result.suggestion}")
+    values = dict(name=found_at, identity=", ".join(ours) or msg("no identity set"), records=shown,
+                  refusals=join("; ", refusals), suggestion=result.suggestion)
+    if tag == "issuewild" or wildcard:
+        result.reason = (msg("CAA at %(name)s does not authorize this CA (%(identity)s) for wildcard issuance: "
+                             "%(records)s; %(refusals)s. Add: %(suggestion)s", **values) if refusals else
+                         msg("CAA at %(name)s does not authorize this CA (%(identity)s) for wildcard issuance: "
+                             "%(records)s. Add: %(suggestion)s", **values))
+    else:
+        result.reason = (msg("CAA at %(name)s does not authorize this CA (%(identity)s) for issuance: "
+                             "%(records)s; %(refusals)s. Add: %(suggestion)s", **values) if refusals else
+                         msg("CAA at %(name)s does not authorize this CA (%(identity)s) for issuance: "
+                             "%(records)s. Add: %(suggestion)s", **values))
     return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from certdesk.core import i18n
 from certdesk.tenancy.models import Customer, Organization
 
 from . import names
@@ -183,10 +184,23 @@ class DcvOrder(models.Model):
     next_check = models.DateTimeField(null=True, blank=True)
     check_count = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=512, blank=True, default="")
+    # The last error's template and parameters (core.i18n.to_data): the portal shows it translated.
+    last_error_data = models.JSONField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # For a VALIDATED order: the validity it granted.
     validated_at = models.DateTimeField(null=True, blank=True)
     expires = models.DateTimeField(null=True, blank=True)
+
+    def set_last_error(self, message: str) -> None:
+        """Keep `message` (a core.i18n Message or plain text) as the last error, at most 512 characters."""
+        text = str(message)
+        self.last_error = text[:512]
+        self.last_error_data = i18n.to_data(message) if len(text) <= 512 else None
+
+    @property
+    def last_error_message(self) -> str:
+        """The last error, translatable by the portal when it was stored with its template."""
+        return i18n.from_data(self.last_error, self.last_error_data)
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -99,9 +99,14 @@ def _failure_from(exc: dns.resolver.NoNameservers, name: str, rdtype: str) -> Dn
             codes.append(dns.rcode.to_text(response.rcode()))
         elif error[3] is not None:
             codes.append(str(error[3]))
-    detail = ", ".join(sorted(set(codes))) or "no usable answer"
-    hint = " (a validating resolver answers SERVFAIL for a DNSSEC-bogus zone)" if "SERVFAIL" in detail else ""
-    return DnsFailure(f"DNS lookup of {name} {rdtype} failed: {detail}{hint}.")
+    detail = ", ".join(sorted(set(codes)))
+    if not detail:
+        return DnsFailure(msg("DNS lookup of %(name)s %(rdtype)s failed: no usable answer.", name=name, rdtype=rdtype))
+    if "SERVFAIL" in detail:
+        return DnsFailure(msg("DNS lookup of %(name)s %(rdtype)s failed: %(detail)s (a validating resolver answers "
+                              "SERVFAIL for a DNSSEC-bogus zone).", name=name, rdtype=rdtype, detail=detail))
+    return DnsFailure(msg("DNS lookup of %(name)s %(rdtype)s failed: %(detail)s.", name=name, rdtype=rdtype,
+                          detail=detail))
 
 
 def lookup(name: str, rdtype: str, *, resolver: dns.resolver.Resolver | None = None) -> DnsAnswer:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from certdesk.core.i18n import msg
+
 from ..states import DcvMethod
 from . import dns_change, email, http, persist
 from .base import CheckResult, Instructions, instructions
@@ -52,7 +54,8 @@ def check(order) -> CheckResult:
         return CHECK[DcvMethod(order.method)](order)
     except Exception as exc:  # noqa: BLE001 - a check that breaks must fail closed
         logger.exception("DCV check of order %s failed unexpectedly", order.pk)
-        return CheckResult(False, f"The check could not run ({exc.__class__.__name__}: {exc}).")
+        return CheckResult(False, msg("The check could not run (%(error)s: %(detail)s).", error=exc.__class__.__name__,
+                                      detail=str(exc)))
 
 
 __all__ = ["CheckResult", "Instructions", "instructions", "prepare", "check", "CAA_METHOD_LABELS"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from certdesk.core.i18n import msg
+
 from .. import resolver
 from .base import CheckResult, random_value
 
@@ -34,10 +36,12 @@ def check_cname(order) -> CheckResult:
         return CheckResult(False, failure.reason, dns_failure=True)
     targets = [r.target.to_text() for r in answer.records if r.rdtype == 5]
     if not targets:
-        return CheckResult(False, f"No CNAME record found at {order.host} (it should point to {order.value}).")
+        return CheckResult(False, msg("No CNAME record found at %(host)s (it should point to %(value)s).",
+                                      host=order.host, value=order.value))
     if any(_same_name(target, order.value) for target in targets):
-        return CheckResult(True, f"{order.host} CNAME {order.value} found.")
-    return CheckResult(False, f"The CNAME at {order.host} points to {', '.join(targets)}, not to {order.value}.")
+        return CheckResult(True, msg("%(host)s CNAME %(value)s found.", host=order.host, value=order.value))
+    return CheckResult(False, msg("The CNAME at %(host)s points to %(targets)s, not to %(value)s.",
+                                  host=order.host, targets=", ".join(targets), value=order.value))
 
 
 def check_txt(order) -> CheckResult:
@@ -47,8 +51,10 @@ def check_txt(order) -> CheckResult:
         return CheckResult(False, failure.reason, dns_failure=True)
     values = resolver.txt_strings(answer)
     if not values:
-        return CheckResult(False, f"No TXT record found at {order.host} (it should contain {order.value}).")
+        return CheckResult(False, msg("No TXT record found at %(host)s (it should contain %(value)s).",
+                                      host=order.host, value=order.value))
     if any(v.strip() == order.value for v in values):
-        return CheckResult(True, f'{order.host} TXT "{order.value}" found.')
+        return CheckResult(True, msg('%(host)s TXT "%(value)s" found.', host=order.host, value=order.value))
     shown = ", ".join(f'"{v[:80]}"' for v in values[:5])
-    return CheckResult(False, f"The TXT records at {order.host} ({shown}) do not contain the expected value.")
+    return CheckResult(False, msg("The TXT records at %(host)s (%(shown)s) do not contain the expected value.",
+                                  host=order.host, shown=shown))

@@ -23,6 +23,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from certdesk.core.i18n import msg
+
 from .. import names
 from .base import CheckResult
 
@@ -50,7 +52,9 @@ def prepare(order, domain) -> None:
 
 
 def check(order) -> CheckResult:
-    return CheckResult(False, "Waiting for the confirmation sent to " + (order.email or "the chosen address") + ".")
+    if order.email:
+        return CheckResult(False, msg("Waiting for the confirmation sent to %(email)s.", email=order.email))
+    return CheckResult(False, msg("Waiting for the confirmation sent to the chosen address."))
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
-from certdesk.core.i18n import msg
+from certdesk.core.i18n import join, msg
 
 from .. import resolver
 from .base import CheckResult, ca_identity, random_value
@@ -98,9 +98,9 @@ def fetch(address: str, scheme: str, host: str, path: str, *, redirects_left: in
 
 def _follow(address: str, scheme: str, host: str, path: str, location: str, redirects_left: int) -> bytes:
     if not location:
-        raise FetchError("a redirect without a Location header")
+        raise FetchError(msg("a redirect without a Location header"))
     if redirects_left <= 0:
-        raise FetchError("too many redirects")
+        raise FetchError(msg("too many redirects"))
     target = urlsplit(urljoin(f"{scheme}://{host}{path}", location))
     if target.scheme not in ("http", "https"):
         raise FetchError(msg("a redirect to a %(scheme)s URL (%(location)s)",
@@ -119,17 +119,18 @@ def compare(body: bytes, order) -> CheckResult:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return CheckResult(False, f"{order.url} is not UTF-8 text.")
+        return CheckResult(False, msg("%(url)s is not UTF-8 text.", url=order.url))
     lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
     if not lines:
-        return CheckResult(False, f"{order.url} is empty.")
+        return CheckResult(False, msg("%(url)s is empty.", url=order.url))
     if lines[0] != order.value:
         # The body is not echoed: the fetch may reach any address the domain's DNS names.
-        return CheckResult(False, f"The first line of {order.url} is not the expected value.")
+        return CheckResult(False, msg("The first line of %(url)s is not the expected value.", url=order.url))
     if len(lines) > 2 or (len(lines) == 2 and order.second_line and lines[1] != order.second_line):
-        return CheckResult(False, f"{order.url} must contain exactly the two lines given "
-                                  f"('{order.value}' then '{order.second_line}').")
-    return CheckResult(True, f"{order.url} has the expected content.")
+        return CheckResult(False, msg("%(url)s must contain exactly the two lines given ('%(value)s' then "
+                                      "'%(second_line)s').", url=order.url, value=order.value,
+                                      second_line=order.second_line))
+    return CheckResult(True, msg("%(url)s has the expected content.", url=order.url))
 
 
 def check(order) -> CheckResult:
@@ -140,13 +141,14 @@ def check(order) -> CheckResult:
     except resolver.DnsFailure as failure:
         return CheckResult(False, failure.reason, dns_failure=True)
     if not found:
-        return CheckResult(False, f"{host} has no A or AAAA record, so {order.url} cannot be fetched.")
+        return CheckResult(False, msg("%(host)s has no A or AAAA record, so %(url)s cannot be fetched.",
+                                      host=host, url=order.url))
     errors = []
     for address in found[:MAX_ADDRESSES]:
         try:
             body = fetch(address, parts.scheme, host, parts.path)
         except FetchError as exc:
-            errors.append(f"{address}: {exc}")
+            errors.append(msg("%(address)s: %(error)s", address=address, error=exc.args[0] if exc.args else exc))
             continue
         return compare(body, order)
-    return CheckResult(False, f"Could not fetch {order.url}: " + "; ".join(errors) + ".")
+    return CheckResult(False, msg("Could not fetch %(url)s: %(errors)s.", url=order.url, errors=join("; ", errors)))

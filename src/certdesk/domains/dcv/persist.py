@@ -5,6 +5,8 @@ a wildcard domain. The value does not change between validations, so revalidatio
 no new record: the worker re-checks it when the domain enters its revalidation window."""
 from __future__ import annotations
 
+from certdesk.core.i18n import msg
+
 from .. import caa, resolver
 from .base import CheckResult, account_uri, ca_identity
 
@@ -37,10 +39,11 @@ def check(order) -> CheckResult:
         return CheckResult(False, failure.reason, dns_failure=True)
     values = resolver.txt_strings(answer)
     if not values:
-        return CheckResult(False, f"No TXT record found at {order.host} (it should be \"{order.value}\").")
+        return CheckResult(False, msg('No TXT record found at %(host)s (it should be "%(value)s").', host=order.host,
+                                      value=order.value))
     expected = account_uri(order.domain)
     if any(_matches(v, expected_account=expected, wildcard=order.domain.is_wildcard) for v in values):
-        return CheckResult(True, f"Persistent TXT record found at {order.host}.")
+        return CheckResult(True, msg("Persistent TXT record found at %(host)s.", host=order.host))
     shown = ", ".join(f'"{v[:80]}"' for v in values[:5])
-    return CheckResult(False, f"The TXT records at {order.host} ({shown}) do not name this CA and account "
-                              f"(expected \"{order.value}\").")
+    return CheckResult(False, msg('The TXT records at %(host)s (%(shown)s) do not name this CA and account '
+                                  '(expected "%(value)s").', host=order.host, shown=shown, value=order.value))

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from certdesk.core import audit
 from certdesk.core.actor import Actor, Interface
+from certdesk.core.i18n import msg
 
 from .. import queries
 from ..dcv import email as email_dcv
@@ -106,9 +107,9 @@ def recipient_actor(challenge: DcvEmailChallenge, ip: str | None) -> Actor:
 
 def _not_validatable(domain: Domain) -> str:
     if not domain.is_active:
-        return "the domain is suspended"
+        return msg("the domain is suspended")
     if DcvMethod.EMAIL.value not in queries.enabled_methods(domain.customer):
-        return "email validation is disabled for this customer"
+        return msg("email validation is disabled for this customer")
     return ""
 
 
@@ -144,8 +145,8 @@ def confirm_email_dcv(token: str, code: str, *, ip: str | None = None, now: date
         for order in waiting:
             reason = _not_validatable(order.domain)
             if reason:
-                order.last_error = f"Not validated by the email confirmation: {reason}."
-                order.save(update_fields=["last_error"])
+                order.set_last_error(msg("Not validated by the email confirmation: %(reason)s.", reason=reason))
+                order.save(update_fields=["last_error", "last_error_data"])
                 _close(actor, order, OrderStatus.CANCELLED, reason, now)
                 skipped.append((order.domain.unicode_name, reason))
                 continue
@@ -170,9 +171,9 @@ def _wrong_code(actor: Actor, challenge: DcvEmailChallenge, waiting: list[DcvOrd
                          attempts_left=email_dcv.MAX_ATTEMPTS - challenge.attempts, **common)
     challenge.refused_at = now
     challenge.save(update_fields=["refused_at"])
-    reason = f"the validation email link was refused after {email_dcv.MAX_ATTEMPTS} wrong codes"
+    reason = msg("the validation email link was refused after %(attempts)s wrong codes", attempts=email_dcv.MAX_ATTEMPTS)
     for order in waiting:
-        order.last_error = f"Cancelled: {reason}. Start the validation again."
-        order.save(update_fields=["last_error"])
+        order.set_last_error(msg("Cancelled: %(reason)s. Start the validation again.", reason=reason))
+        order.save(update_fields=["last_error", "last_error_data"])
         _close(actor, order, OrderStatus.CANCELLED, reason, now)
     return EmailLink(LinkState.REFUSED, **common)

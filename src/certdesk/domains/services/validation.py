@@ -362,7 +362,8 @@ def delete_dcv(actor: Actor, domain: Domain) -> bool:
 def _validate(actor: Actor, order: DcvOrder, domain: Domain, now: datetime, reason: str) -> None:
     days = validity_days(now)
     expires = now + timedelta(days=days)
-    order.status, order.closed_at, order.next_check, order.last_error = OrderStatus.VALIDATED, now, None, ""
+    order.status, order.closed_at, order.next_check = OrderStatus.VALIDATED, now, None
+    order.set_last_error("")
     order.validated_at, order.expires = now, expires
     order.save()
     before = domain.dcv_status
@@ -394,12 +395,12 @@ def _apply_check(actor: Actor, order_id: int, result: dcv.CheckResult) -> DcvOrd
         if result.ok and not expired:
             _validate(actor, order, domain, now, result.reason)
             return order
-        order.last_error = result.reason[:512]
+        order.set_last_error(result.reason)
         if expired:
-            order.last_error = ("The random value is older than 30 days and can no longer validate: reset and "
-                                "start again. Last check: " + result.reason)[:512]
+            order.set_last_error(msg("The random value is older than 30 days and can no longer validate: reset and "
+                                     "start again. Last check: %(reason)s", reason=result.reason))
         order.next_check = None if expired else now + timedelta(seconds=settings.DCV_RECHECK_SECONDS)
-        order.save(update_fields=["last_check", "check_count", "last_error", "next_check"])
+        order.save(update_fields=["last_check", "check_count", "last_error", "last_error_data", "next_check"])
         if actor.interface != Interface.WORKER:
             audit.record(actor, "dcv.check_failed", domain, order_id=order.pk, method=order.method,
                          reason=order.last_error)

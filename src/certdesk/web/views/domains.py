@@ -479,7 +479,7 @@ def dcv_submit(request: HttpRequest, actor, pk) -> HttpResponse:
             "Submitted: a validation email was sent to %(email)s. The domain is validated once its recipient "
             "follows the link and enters the code.") % {"email": email})
     current = queries.current_order(domain)
-    reason = (current.last_error if current is not None else "") or result.message
+    reason = (current.last_error_message if current is not None else "") or result.message
     return _panel_response(request, actor, domain, mode="instructions", error=_(
         "Submitted, not validated yet: %(reason)s It is checked again automatically.") % {"reason": translated(reason)})
 

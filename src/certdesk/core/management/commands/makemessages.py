@@ -5,8 +5,6 @@ web/labels.py `translated()`, so their templates must be in the catalogue.
 """
 from django.core.management.commands import makemessages
 
-from certdesk.core.i18n import msg
-
 
 class Command(makemessages.Command):
     xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=msg"]

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "certdesk.web",
     "certdesk.notifications",
     "certdesk.reports",
+    "certdesk.discovery",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,9 @@ CA_PASSPHRASE = os.environ.get("CERTDESK_CA_PASSPHRASE", "").strip()
 CA_NAME_PREFIX = env_str("CERTDESK_CA_NAME", "certdesk")
 # ISO 3166 two-letter country put in the CA subjects (C=); empty = none (fine for a private PKI).
 CA_COUNTRY = env_str("CERTDESK_CA_COUNTRY", "").upper()
+# Secret the escrowed private keys of client certificates are encrypted under (HKDF-SHA256 → AES-256-GCM,
+# certificates/escrow.py); empty = derived from SECRET_KEY. Changing it makes escrowed keys unrecoverable.
+KEY_ESCROW_KEY = os.environ.get("CERTDESK_KEY_ESCROW_KEY", "").strip()
 if CA_COUNTRY and (len(CA_COUNTRY) != 2 or not CA_COUNTRY.isalpha()):
     raise ValueError("CERTDESK_CA_COUNTRY must be a two-letter ISO 3166 country code, e.g. FR or GB")
 
@@ -294,6 +298,13 @@ import ipaddress as _ipaddress  # noqa: E402
 
 TRUSTED_PROXIES = env_list("CERTDESK_TRUSTED_PROXIES", [])
 TRUSTED_PROXY_NETWORKS = [_ipaddress.ip_network(c, strict=False) for c in TRUSTED_PROXIES]
+
+# Discovery (network certificate scans): the networks targets must lie in (comma-separated CIDRs;
+# default any), the most address x port probes one task may make, and the worker's parallel probes.
+DISCOVERY_ALLOWED_NETWORKS = [_ipaddress.ip_network(c, strict=False)
+                              for c in env_list("CERTDESK_DISCOVERY_ALLOWED_NETWORKS", ["0.0.0.0/0", "::/0"])]
+DISCOVERY_MAX_PROBES = env_int("CERTDESK_DISCOVERY_MAX_PROBES", 65_536)
+DISCOVERY_CONCURRENCY = env_int("CERTDESK_DISCOVERY_CONCURRENCY", 32)
 
 
 # Domains and DCV

@@ -198,6 +198,8 @@ ROWS = [
     row("DELETE", "notification-detail", "notification/v1/{notification}", "200 200 200 404 404 404"),
     row("GET", "report-notification-log", "report/v1/notification-log", "200 200 200 200 200 200"),
     row("POST", "report-notification-log", "report/v1/notification-log", "200 200 200 200 200 200", {}),
+    row("POST", "report-activity", "report/v1/activity", "200 200 200 200 200 200", {}),
+    row("POST", "report-domains", "report/v1/domains", "200 200 200 200 200 200"),
     # Persons: client-certificate administration (MRAO, RAO/DRAO SMIME); the RAO and DRAOs here are SSL
     # admins, so they see no person ({person}: of Physics) and may add none (403 where they cover the
     # organization, 400 "organization not found" elsewhere)
@@ -239,6 +241,41 @@ ROWS = [
     pki_row("POST", "ssl-revoke-manual", "ssl/v1/revoke/manual", "204 204 204 404 403 403",
             {"certId": "{imported}", "reasonCode": 1}),
     pki_row("POST", "report-ssl-certificates", "report/v1/ssl-certificates", "200 200 200 200 403 403", {}),
+    # Client certificates: Lyon, Physics and Chemistry have their Web API enabled for client certificates.
+    # The RAO and DRAOs here are SSL admins: no client-certificate role, so refused at once (403), like
+    # jisc's MRAO, whose organization has no client-certificate Web API ({smime_cert}: issued, with an
+    # escrowed key, for Paula of Physics; {smime_request}: awaiting approval)
+    pki_row("GET", "smime-types", "smime/v1/types", "200 403 403 403 403 403"),
+    pki_row("GET", "smime-custom-fields", "smime/v1/customFields", "200 403 403 403 403 403"),
+    pki_row("GET", "smime-list", "smime/v2", "200+ 403 403 403 403 403", shows="smime_cert"),
+    pki_row("POST", "report-client-certificates", "report/v1/client-certificates", "200 403 403 403 403 403", {}),
+    pki_row("GET", "smime-by-person-id", "smime/v2/byPersonId/{person}", "200+ 403 403 403 403 403",
+            shows="smime_cert"),
+    pki_row("GET", "smime-by-person-email", "smime/v2/byPersonEmail/{person_email}", "200+ 403 403 403 403 403",
+            shows="smime_cert"),
+    pki_row("GET", "smime-detail", "smime/v1/{smime_cert}", "200 403 403 403 403 403"),
+    pki_row("PUT", "smime-detail", "smime/v1/{smime_cert}", "200 403 403 403 403 403", {"comments": "matrix"}),
+    pki_row("POST", "smime-enroll", "smime/v1/enroll", "200 403 403 403 403 403",
+            {"orgId": "{physics}", "certType": "{personal}", "term": 365, "email": "{person_email}"}),
+    pki_row("GET", "smime-collect", "smime/v1/collect/{smime_cert}", "200 403 403 403 403 403"),
+    pki_row("GET", "smime-collect-format", "smime/v1/collect/{smime_cert}/x509CO", "200 403 403 403 403 403"),
+    pki_row("POST", "smime-keystore", "smime/v1/keystore/{smime_cert}", "200 403 403 403 403 403",
+            {"passphrase": "Matrix-Passphrase-1"}),
+    pki_row("POST", "smime-approve", "smime/v1/approve/{smime_request}", "204 403 403 403 403 403", {"message": "ok"}),
+    pki_row("POST", "smime-decline", "smime/v1/decline/{smime_request}", "204 403 403 403 403 403", {"message": "no"}),
+    pki_row("POST", "smime-revoke-person", "smime/v1/revoke", "204 403 403 403 403 403",
+            {"email": "{person_email}", "reason": "matrix"}),
+    pki_row("POST", "smime-revoke-order", "smime/v1/revoke/order/{smime_cert}", "204 403 403 403 403 403",
+            {"reason": "matrix"}),
+    pki_row("POST", "smime-revoke-serial", "smime/v1/revoke/serial/{smime_serial}", "204 403 403 403 403 403",
+            {"reason": "matrix"}),
+    pki_row("POST", "smime-renew-order", "smime/v2/renew/order/{smime_cert}", "200 403 403 403 403 403"),
+    pki_row("POST", "smime-renew-serial", "smime/v2/renew/serial/{smime_serial}", "200 403 403 403 403 403"),
+    pki_row("POST", "smime-replace", "smime/v2/replace/order/{smime_cert}", "200 403 403 403 403 403",
+            {"reason": "rekey"}),
+    # Paula's own PKCS#12 (its key already in escrow: 200, the entry says so)
+    pki_row("POST", "person-import-key", "person/v2/{person}/import-key", "200 403 403 403 403 403",
+            {"p12": "{own_p12}", "password": "matrix-pass"}),
     # ACME accounts ({acme}: Physics', with *.physics.example.org bound and one client)
     pki_row("GET", "acme-server-list", "acme/v1/server", "200 200 200 200 200 200"),
     pki_row("GET", "acme-account-list", "acme/v2/account", "200+ 200+ 200+ 200- 200- 200-", shows="acme"),
@@ -442,7 +479,26 @@ def pki(settings, monkeypatch, ca_keys, world, ssl, csr, mrao, rao_univ, drao_ph
 
     legacy = imports.import_certificate(actor_for(mrao), organization=physics,
                                         certificate_text=foreign_certificate("legacy.physics.example.org"))
-    return {"cert": issued.pk, "request": requested.pk, "serial": f"{int(issued.serial_hex, 16):X}",
+    # Client certificates of Paula (the world's person of Physics)
+    from certdesk.certificates import smime
+    from certdesk.certificates.models import Profile
+    from certdesk.persons.models import Person
+
+    Organization.objects.filter(pk__in=[univ.pk, physics.pk, chemistry.pk]).update(client_certs_api_enabled=True)
+    Organization.objects.filter(pk=univ.pk).update(ev_registration_number="19691774100013")
+    physics.refresh_from_db()
+    personal, _ = Profile.objects.get_or_create(
+        customer=None, kind="SMIME", name="GÉANT Personal Certificate",
+        defaults={"terms": [365, 730], "key_types": {"RSA": ["2048"], "EC": ["P-256"]}, "max_sans": 20})
+    paula = Person.objects.get(email="paula@people.univ-lyon.test")
+    smime_cert = smime.request_smime(actor_for(mrao), paula, personal, 365, key_algorithm="EC")
+    smime_request = smime.request_smime(actor_for(mrao), paula, personal, 365, key_algorithm="EC", auto_approve=False)
+    assert (smime_cert.status, smime_request.status) == (Status.ISSUED, Status.REQUESTED), smime_cert.reason
+    import base64
+
+    own_p12 = base64.b64encode(smime.keystore(actor_for(mrao), smime_cert, passphrase="matrix-pass")).decode()
+    return {"smime_cert": smime_cert.pk, "own_p12": own_p12, "smime_request": smime_request.pk, "personal": personal.pk,
+            "smime_serial": f"{int(smime_cert.serial_hex, 16):X}","cert": issued.pk, "request": requested.pk, "serial": f"{int(issued.serial_hex, 16):X}",
             "renew_id": renew_id(issued), "csr": csr("host.physics.example.org", key="rsa2048b"),
             "multi": multi.pk, "acme": account.pk, "acme_client": client.pk, "imported": legacy.pk,
             "foreign": foreign_certificate("new.physics.example.org")}

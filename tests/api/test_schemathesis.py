@@ -43,8 +43,9 @@ def world(mrao, univ, physics, chemistry, rao_univ, drao_physics, other_org, oth
     settings.API_RATE_LIMIT = "off"
     settings.API_RATE_LIMIT_IP = "off"
     validation = tenancy.submit_validation(actor_for(mrao), other_org)
-    # SSL operations read their input only where the Web API is enabled for SSL.
-    Organization.objects.filter(pk__in=[univ.pk, physics.pk, chemistry.pk]).update(ssl_certs_api_enabled=True)
+    # SSL and client-certificate operations read their input only where the Web API is enabled for them.
+    Organization.objects.filter(pk__in=[univ.pk, physics.pk, chemistry.pk]).update(ssl_certs_api_enabled=True,
+                                                                                   client_certs_api_enabled=True)
     ids = {
         "org_id": [univ.pk, physics.pk, other_org.pk, other_customer_org.pk],
         "admin_id": [rao_univ.pk, drao_physics.pk, mrao.pk],

@@ -30,6 +30,7 @@ def main_pages(data) -> list[str]:
         "/reports/", "/reports/notifications/", "/settings/", "/settings/admins/", "/settings/admins/new/",
         f"/settings/admins/{data['admin'].pk}/", "/settings/access-control/", "/settings/api-tokens/",
         "/settings/notifications/", "/settings/dcv/", "/about/", "/password/change/", "/discovery/",
+        "/discovery/new/", "/discovery/certificates/",
     ]
 
 

@@ -20,7 +20,7 @@ MENU_EN = ["Dashboard", "Certificates", "Discovery", "Domains", "Organizations",
            "Enrollments", "Integrations", "Settings", "About"]
 MENU_FR = ["Tableau de bord", "Certificats", "Découverte", "Domaines", "Organisations", "Personnes", "Rapports",
            "Inscriptions", "Intégrations", "Paramètres", "À propos"]
-UNAVAILABLE = ["/discovery/", "/reports/", "/integrations/"]
+UNAVAILABLE = ["/reports/", "/integrations/"]
 
 
 def _menu(html: str) -> list[str]:
@@ -86,7 +86,8 @@ def _all_pages(univ, physics, rao_univ):
         f"/organizations/{univ.pk}/departments/new/", "/settings/", "/settings/admins/", "/settings/admins/new/",
         f"/settings/admins/{rao_univ.pk}/", f"/settings/admins/{rao_univ.pk}/edit/",
         f"/settings/admins/{rao_univ.pk}/disable/", f"/settings/admins/{rao_univ.pk}/password/reset/",
-        "/about/", "/password/change/", "/persons/", "/persons/new/", *UNAVAILABLE,
+        "/about/", "/password/change/", "/persons/", "/persons/new/", "/discovery/", "/discovery/new/",
+        "/discovery/certificates/", *UNAVAILABLE,
     ]
 
 

@@ -68,6 +68,16 @@ class Perm(str, Enum):
     # Persons (future holders of client certificates): a client-certificate role on their organization
     VIEW_PERSON = "view_person"
     MANAGE_PERSON = "manage_person"
+    # Client (S/MIME) certificates: requested by whoever manages the person's organization/department's
+    # persons; the other certificate verbs are the SSL ones above, scoped by the certificate's kind
+    REQUEST_SMIME = "request_smime"
+    # Downloading an escrowed private key (PKCS #12): MRAO, the admin who requested the certificate, or
+    # an admin with "Allow key recovery of client certificates" (clientCertKeyRecovery) in scope
+    RECOVER_KEY = "recover_key"
+    # Discovery tasks and what they found (seed 000 "Discovery"): an SSL role on the organization
+    # or department the task belongs to (MRAO: the whole customer)
+    VIEW_DISCOVERY = "view_discovery"
+    MANAGE_DISCOVERY = "manage_discovery"
 
 
 # ---------------------------------------------------------------------------
@@ -352,8 +362,17 @@ def certificate_visible(actor: Actor, cert: Certificate) -> bool:
 def _require_certificate(actor: Actor, perm: Perm, cert: Certificate) -> None:
     if not certificate_visible(actor, cert):
         raise NotFound("Certificate not found.", code=-124)
+    if perm is Perm.RECOVER_KEY:
+        if (actor.admin is None or is_mrao(actor) or cert.requester_id == actor.admin.pk
+                or _has_privilege(actor, Privilege.CLIENT_CERT_KEY_RECOVERY)):
+            return
+        raise PermissionDenied("Only an MRAO, the admin who requested the certificate, or an admin allowed to "
+                               "recover keys of client certificates (clientCertKeyRecovery) can download its "
+                               "private key.")
     if perm not in SSL_PERMS:
         raise PermissionDenied("Not allowed.")
+    if cert.kind == "SMIME":
+        return  # a client-certificate role on the certificate's organization/department (checked above)
     if perm is Perm.EDIT_SSL and actor.admin is not None and not is_mrao(actor) and not _has_privilege(
             actor, Privilege.SSL_MANAGE):
         raise PermissionDenied("You do not have the privilege to change certificate details (sslManage).")
@@ -408,6 +427,24 @@ def _require_person_organization(actor: Actor, org: Organization) -> None:
     if not covers(actor, org, cert_type="SMIME"):
         raise PermissionDenied(msg("You have no client certificate role for %(organization)s: persons are managed "
                                    "by MRAOs and by RAO/DRAO admins of client certificates.", organization=str(org)))
+
+
+# ---------------------------------------------------------------------------
+# Discovery: scan tasks of an organization or department, seen and run by its SSL admins
+
+
+def scope_discovery(actor: Actor, qs: QuerySet, *, field: str = "organization") -> QuerySet:
+    """Discovery rows (tasks, or what reaches a task's organization through `field`) of the
+    organizations/departments where the actor holds an SSL role (MRAO: the whole customer)."""
+    return scope(actor, qs, field=field, cert_type="SSL")
+
+
+def _require_discovery(actor: Actor, org: Organization) -> None:
+    if not covers(actor, org):
+        raise NotFound("Organization not found.", code=-1023)
+    if not covers(actor, org, cert_type="SSL"):
+        raise PermissionDenied(msg("You have no SSL role for %(organization)s: discovery tasks are managed by MRAOs "
+                                   "and by RAO/DRAO admins of SSL certificates.", organization=str(org)))
 
 
 # ---------------------------------------------------------------------------
@@ -525,8 +562,12 @@ def require(actor: Actor, perm: Perm, obj=None) -> None:
             raise PermissionDenied("Not allowed.")
         return
 
-    if perm in (Perm.VIEW_PERSON, Perm.MANAGE_PERSON) and isinstance(obj, Organization):
+    if perm in (Perm.VIEW_PERSON, Perm.MANAGE_PERSON, Perm.REQUEST_SMIME) and isinstance(obj, Organization):
         _require_person_organization(actor, obj)
+        return
+
+    if perm in (Perm.VIEW_DISCOVERY, Perm.MANAGE_DISCOVERY) and isinstance(obj, Organization):
+        _require_discovery(actor, obj)
         return
 
     if isinstance(obj, Delegation):

@@ -4,8 +4,9 @@
 Who sees and manages them: MRAO; RAO/DRAO of client certificates (RAO_SMIME, DRAO_SMIME) in
 their organizations and departments (accounts.policy). Dates are ISO-8601 (spec §3).
 
-Not available in this version (client certificates do not exist yet): `POST v2/{id}/import-key`
-and `POST v2/{id}/invitation/send` answer 404 like any unknown path.
+`POST v2/{id}/import-key` (a PKCS #12 key into escrow) is served by `api.smime`, with the client
+certificates. Not available in this version: `POST v2/{id}/invitation/send` answers 404 like any
+unknown path.
 """
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""SCM `POST /api/report/v1/ssl-certificates` (spec §7.13): the SSL certificates of the caller's
-scope, filtered, as `{statusCode: 0, reports: [...]}` with ISO-8601 dates.
+"""SCM reports (spec §7.13), each `{statusCode: 0, reports: [...]}` with ISO-8601 dates:
+`POST /api/report/v1/ssl-certificates` (the SSL certificates of the caller's scope, filtered),
+`…/client-certificates` (the client certificates of the caller's scope, filtered), `…/activity`
+(the audit log in scope between `from` and `to`) and `…/domains` (the domains in scope with their
+DCV).
 
 Numeric vocabularies (spec §7.13): certificateStatus 0 any, 1 requested, 2 issued, 3 revoked
 (replaced ones too: they are revoked as superseded), 4 expired, 8 approved and 9 applied (both
@@ -12,12 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+import zlib
+
 from certdesk.accounts import policy
+from certdesk.accounts.models import Admin
+from certdesk.core.actor import Interface
+from certdesk.domains.states import DomainState
+from certdesk.reports import queries as reports
 from certdesk.certificates import queries
 from certdesk.certificates.models import Certificate
 from certdesk.certificates.states import Status
@@ -135,4 +145,166 @@ class SslCertificatesReportView(ScmView):
         if serial_format not in SERIAL_FORMATS:
             raise InvalidInput("serialNumberFormat must be HEX or DECIMAL.", field="serialNumberFormat")
         rows = [report_item(cert, serial_format == "DECIMAL") for cert in qs[:MAX_REPORT_ROWS]]
+        return Response({"statusCode": 0, "reports": rows})
+
+
+# ---------------------------------------------------------------------------
+# Activity (the audit log) and domains
+
+ACCESS_METHODS = {Interface.PORTAL: "Web UI", Interface.API: "REST API", Interface.ACME: "ACME",
+                  Interface.WORKER: "System", Interface.CLI: "Command line"}
+
+
+class ActivityReportSerializer(serializers.Serializer):
+    to = TextField(help_text="YYYY-MM-DD (included) or an ISO-8601 date-time")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = TextField(help_text="YYYY-MM-DD or an ISO-8601 date-time")
+        return fields
+
+
+def action_id(action: str) -> int:
+    """A stable number for an action name (SCM numbers its actions; certdesk names them)."""
+    return zlib.crc32(action.encode()) & 0x7FFFFFFF
+
+
+def activity_item(event, admins: dict[int, Admin]) -> dict[str, Any]:
+    admin = admins.get(event.actor_admin_id) if event.actor_admin_id else None
+    what = f"{event.object_type}:{event.object_id}" if event.object_type else ""
+    description = " ".join(part for part in (event.action, event.object_repr or what) if part)
+    data = {
+        "id": event.seq,
+        "guid": event.hash,
+        "accessMethod": ACCESS_METHODS.get(event.interface, event.interface),
+        "date": iso(event.created_at),
+        "address": event.ip or None,
+        "description": description,
+        "action": {"id": action_id(event.action), "actionName": event.action},
+        "admin": ({"login": admin.login, "fullName": f"{admin.forename} {admin.surname}".strip(), "email": admin.email}
+                  if admin is not None else {"login": event.actor}),
+    }
+    return {k: v for k, v in data.items() if v is not None and v != ""}
+
+
+class ActivityReportView(ScmView):
+    @extend_schema(tags=["report"], summary="Activity (audit log) report, newest first (at most 5000 rows)",
+                   request=ActivityReportSerializer,
+                   parameters=[OpenApiParameter("output_type", OpenApiTypes.STR, description="buffered (accepted)")],
+                   responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        actor = self.actor(request)
+        data = self.parse(ActivityReportSerializer, self.body(request, strict=False))
+        since, until = _moment(data.get("from")), _moment(data.get("to"), end=True)
+        if since and until and since >= until:
+            raise InvalidInput("from must be before to.", field="from")
+        events = list(reports.activity_report(actor, since=since, until=until)[:MAX_REPORT_ROWS])
+        ids = {e.actor_admin_id for e in events if e.actor_admin_id}
+        admins = {a.pk: a for a in Admin.objects.filter(customer=actor.customer, pk__in=ids)}
+        return Response({"statusCode": 0, "reports": [activity_item(e, admins) for e in events]})
+
+
+class DomainsReportView(ScmView):
+    @extend_schema(tags=["report"], summary="Domains report: the domains in scope with their DCV status",
+                   request=None,
+                   parameters=[OpenApiParameter("output_type", OpenApiTypes.STR, description="buffered (accepted)")],
+                   responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        actor = self.actor(request)
+        self.body(request, strict=False)  # no filters; a body, if any, must still be JSON
+        now = timezone.now()
+        rows = []
+        for domain in reports.domain_report(actor, now=now)[:MAX_REPORT_ROWS]:
+            item = {
+                "id": domain.pk,
+                "name": domain.name,
+                "status": DomainState(domain.state).label,
+                "requested": iso(domain.created),
+                "stickyUntil": iso(domain.dcv_expires),
+                "dcvStatus": reports.domain_status(domain, now),
+            }
+            rows.append({k: v for k, v in item.items() if v is not None})
+        return Response({"statusCode": 0, "reports": rows})
+
+
+# ---------------------------------------------------------------------------
+# Client certificates
+
+CLIENT_STATUS_CODES = {
+    1: [Status.REQUESTED], 2: [Status.ISSUED], 3: [Status.REVOKED, Status.REPLACED], 4: [Status.EXPIRED],
+    8: [Status.APPLIED], 9: [Status.APPLIED],
+}
+
+
+class ClientReportSerializer(serializers.Serializer):
+    organizationIds = serializers.ListField(child=IdField(allow_null=False), required=False, allow_null=True,
+                                            max_length=1000, help_text="Organizations (with their departments) or "
+                                                                       "departments; all in scope when absent")
+    certificateStatus = IdField(help_text="0 any, 1 requested, 2 issued, 3 revoked, 4 expired, 8 approved, 9 applied")
+    certificateDateAttribute = IdField(help_text="Date that from/to apply to: 0 enrolled, 2 revoked, 3 expires, "
+                                                 "4 requested, 5 issued")
+    to = TextField(help_text="YYYY-MM-DD (included) or an ISO-8601 date-time")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = TextField(help_text="YYYY-MM-DD or an ISO-8601 date-time")
+        return fields
+
+
+def client_report_item(cert: Certificate) -> dict[str, Any]:
+    org = cert.organization
+    person = cert.person if cert.person_id else None
+    data = {
+        "id": cert.pk,
+        "subject": f"CN={cert.common_name}",
+        "email": person.email if person is not None else (cert.names[0] if cert.names else None),
+        "orderNumber": cert.pk,
+        "backendCertId": str(cert.pk),
+        "status": Status(cert.status).label,
+        "enrolled": iso(cert.issued_at),
+        "expire": iso(cert.not_after),
+        "revoked": iso(cert.revoked_at),
+        "serialNumber": serial_text(cert) or None,
+        "type": cert.profile.name,
+        "enrollType": cert.requested_via,  # SCM's words already: Admin Enroll, REST Enroll API, …
+        "organization": {"id": org.pk, "name": f"{org.parent.name} / {org.name}" if org.parent_id else org.name},
+        "person": ({"id": person.pk, "name": person.common_name or f"{person.first_name} {person.last_name}".strip(),
+                    "email": person.email, "guid": str(person.pk)} if person is not None else None),
+    }
+    return {k: v for k, v in data.items() if v is not None and v != ""}
+
+
+class ClientCertificatesReportView(ScmView):
+    api_cert_type = "SMIME"
+
+    @extend_schema(tags=["report"], summary="Client certificates report (at most 5000 rows, newest first)",
+                   request=ClientReportSerializer,
+                   parameters=[OpenApiParameter("output_type", OpenApiTypes.STR, description="buffered (accepted)")],
+                   responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        actor = self.actor(request)
+        data = self.parse(ClientReportSerializer, self.body(request, strict=False))
+        qs = policy.scope_api_enabled(actor, queries.visible_certificates(actor, kind="SMIME"), "SMIME")
+        qs = qs.select_related("person", "profile", "organization", "organization__parent")
+        org_ids = data.get("organizationIds") or []
+        if org_ids:
+            orgs = [organization_of(actor, org_id, field="organizationIds").pk for org_id in dict.fromkeys(org_ids)]
+            qs = qs.filter(Q(organization_id__in=orgs) | Q(organization__parent_id__in=orgs))
+        code = data.get("certificateStatus")
+        if code:
+            if code not in CLIENT_STATUS_CODES:
+                raise InvalidInput("certificateStatus must be 0, 1, 2, 3, 4, 8 or 9.", field="certificateStatus")
+            qs = qs.filter(status__in=CLIENT_STATUS_CODES[code])
+        since, until = _moment(data.get("from")), _moment(data.get("to"), end=True)
+        if since or until:
+            attribute = data.get("certificateDateAttribute")
+            field = DATE_ATTRIBUTES.get(4 if attribute is None else attribute)
+            if field is None:
+                raise InvalidInput("certificateDateAttribute must be 0, 2, 3, 4 or 5 (certdesk does not track "
+                                   "downloads).", field="certificateDateAttribute")
+            if since:
+                qs = qs.filter(**{f"{field}__gte": since})
+            if until:
+                qs = qs.filter(**{f"{field}__lt": until})
+        rows = [client_report_item(cert) for cert in qs.order_by("-created", "-id")[:MAX_REPORT_ROWS]]
         return Response({"statusCode": 0, "reports": rows})

@@ -538,35 +538,45 @@ class SslCollectFormatView(SslView):
         return _download(request, ssl_id, fmt)
 
 
+# The certificate verbs every family (SSL, client certificates) answers alike: 204 once done.
+
+def approve_response(request, cert: Certificate) -> Response:
+    data = ScmView.parse(MessageSerializer, ScmView.body(request, strict=False))
+    services.approve(ScmView.actor(request), cert, message=data.get("message") or "")
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def decline_response(request, cert: Certificate) -> Response:
+    data = ScmView.parse(MessageSerializer, ScmView.body(request, strict=False))
+    services.decline(ScmView.actor(request), cert, data.get("message") or "")
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def revoke_response(request, cert: Certificate) -> Response:
+    data = ScmView.parse(RevokeSerializer, ScmView.body(request, strict=False))
+    services.revoke(ScmView.actor(request), cert, data.get("reasonCode"), reason=data.get("reason") or "")
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SslApproveView(SslView):
     @extend_schema(tags=[TAG], summary="Approve a requested certificate (it is then issued)",
                    request=MessageSerializer, responses=NO_CONTENT)
     def post(self, request, ssl_id, version=None):
-        data = self.parse(MessageSerializer, self.body(request, strict=False))
-        services.approve(self.actor(request), _certificate(request, ssl_id), message=data.get("message") or "")
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return approve_response(request, _certificate(request, ssl_id))
 
 
 class SslDeclineView(SslView):
     @extend_schema(tags=[TAG], summary="Decline a requested certificate", request=MessageSerializer,
                    responses=NO_CONTENT)
     def post(self, request, ssl_id, version=None):
-        data = self.parse(MessageSerializer, self.body(request, strict=False))
-        services.decline(self.actor(request), _certificate(request, ssl_id), data.get("message") or "")
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _revoke(request, cert: Certificate) -> Response:
-    data = ScmView.parse(RevokeSerializer, ScmView.body(request, strict=False))
-    services.revoke(ScmView.actor(request), cert, data.get("reasonCode"), reason=data.get("reason") or "")
-    return Response(status=status.HTTP_204_NO_CONTENT)
+        return decline_response(request, _certificate(request, ssl_id))
 
 
 class SslRevokeView(SslView):
     @extend_schema(tags=[TAG], summary="Revoke an issued certificate", request=RevokeSerializer,
                    responses=NO_CONTENT)
     def post(self, request, ssl_id, version=None):
-        return _revoke(request, _certificate(request, ssl_id))
+        return revoke_response(request, _certificate(request, ssl_id))
 
 
 class SslRevokeSerialView(SslView):
@@ -579,7 +589,7 @@ class SslRevokeSerialView(SslView):
                 .filter(serial_hex=key).order_by("-id").first())
         if cert is None:
             raise CertificateNotFound("No certificate with this serial number.")
-        return _revoke(request, _certificate(request, cert.pk))
+        return revoke_response(request, _certificate(request, cert.pk))
 
 
 class SslRenewByIdView(SslView):

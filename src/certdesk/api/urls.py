@@ -14,6 +14,7 @@ from . import ssl
 from . import ssl_import
 from . import reports
 from . import persons
+from . import smime
 from .base import ID, ScmView, scm_path
 
 app_name = "api"
@@ -57,6 +58,7 @@ ORG = rf"organization/v1/(?P<org_id>{ID})"
 SSL_ROOT = r"ssl/v(?P<version>[12])"
 VALIDATIONS = rf"organization/v2/(?P<org_id>{ID})/validations"
 PERSON_ROOT = r"person/v(?P<version>[12])"
+SMIME_ROOT = r"smime/v(?P<version>[12])"
 
 urlpatterns = [
     scm_path("schema", PublicSchemaView.as_view(), name="schema"),
@@ -154,13 +156,46 @@ urlpatterns = [
              name="acme-account-client-list"),
     scm_path(rf"acme/v(?P<version>2)/account/(?P<account_id>{ID})/client/(?P<client_id>{ID})",
              acme.AcmeAccountClientDetailView.as_view(), name="acme-account-client-detail"),
-    # Persons (spec §7.9), v1 and v2 alike; v2 import-key and invitation/send are not available yet
+    # Persons (spec §7.9), v1 and v2 alike; v2 import-key is in smime.py, invitation/send is not available yet
     scm_path(PERSON_ROOT, persons.PersonListView.as_view(), name="person-list"),
     scm_path(rf"{PERSON_ROOT}/id/byEmail/(?P<email>[^/]{{1,254}})", persons.PersonByEmailView.as_view(),
              name="person-by-email"),
     scm_path(rf"{PERSON_ROOT}/(?P<person_id>{ID})", persons.PersonDetailView.as_view(), name="person-detail"),
+    scm_path(rf"person/v(?P<version>2)/(?P<person_id>{ID})/import-key", smime.PersonImportKeyView.as_view(),
+             name="person-import-key"),
+    # Client (S/MIME) certificates (spec §7.2), v1 and v2 alike
+    scm_path(SMIME_ROOT, smime.SmimeListView.as_view(), name="smime-list"),
+    scm_path(rf"{SMIME_ROOT}/types", smime.SmimeTypesView.as_view(), name="smime-types"),
+    scm_path(rf"{SMIME_ROOT}/customFields", smime.SmimeCustomFieldsView.as_view(), name="smime-custom-fields"),
+    scm_path(rf"{SMIME_ROOT}/enroll", smime.SmimeEnrollView.as_view(), name="smime-enroll"),
+    scm_path(rf"{SMIME_ROOT}/byPersonId/(?P<person_id>{ID})", smime.SmimeByPersonIdView.as_view(),
+             name="smime-by-person-id"),
+    scm_path(rf"{SMIME_ROOT}/byPersonEmail/(?P<email>[^/]{{1,254}})", smime.SmimeByPersonEmailView.as_view(),
+             name="smime-by-person-email"),
+    scm_path(rf"{SMIME_ROOT}/(?P<cert_id>{ID})", smime.SmimeDetailView.as_view(), name="smime-detail"),
+    scm_path(rf"{SMIME_ROOT}/collect/(?P<cert_id>{ID})", smime.SmimeCollectView.as_view(), name="smime-collect"),
+    scm_path(rf"{SMIME_ROOT}/collect/(?P<cert_id>{ID})/(?P<fmt>[A-Za-z0-9_]{{1,32}})",
+             smime.SmimeCollectFormatView.as_view(), name="smime-collect-format"),
+    scm_path(rf"{SMIME_ROOT}/keystore/(?P<cert_id>{ID})", smime.SmimeKeystoreView.as_view(), name="smime-keystore"),
+    scm_path(rf"{SMIME_ROOT}/approve/(?P<cert_id>{ID})", smime.SmimeApproveView.as_view(), name="smime-approve"),
+    scm_path(rf"{SMIME_ROOT}/decline/(?P<cert_id>{ID})", smime.SmimeDeclineView.as_view(), name="smime-decline"),
+    scm_path(rf"{SMIME_ROOT}/revoke", smime.SmimeRevokePersonView.as_view(), name="smime-revoke-person"),
+    scm_path(rf"{SMIME_ROOT}/revoke/order/(?P<cert_id>{ID})", smime.SmimeRevokeOrderView.as_view(),
+             name="smime-revoke-order"),
+    scm_path(rf"{SMIME_ROOT}/revoke/serial/(?P<serial>[0-9A-Fa-fxX:]{{1,128}})", smime.SmimeRevokeSerialView.as_view(),
+             name="smime-revoke-serial"),
+    scm_path(rf"{SMIME_ROOT}/renew/order/(?P<cert_id>{ID})", smime.SmimeRenewOrderView.as_view(),
+             name="smime-renew-order"),
+    scm_path(rf"{SMIME_ROOT}/renew/serial/(?P<serial>[0-9A-Fa-fxX:]{{1,128}})", smime.SmimeRenewSerialView.as_view(),
+             name="smime-renew-serial"),
+    scm_path(rf"{SMIME_ROOT}/replace/order/(?P<cert_id>{ID})", smime.SmimeReplaceView.as_view(),
+             name="smime-replace"),
     # Reports (spec §7.13)
     scm_path("report/v1/ssl-certificates", reports.SslCertificatesReportView.as_view(), name="report-ssl-certificates"),
+    scm_path("report/v1/client-certificates", reports.ClientCertificatesReportView.as_view(),
+             name="report-client-certificates"),
+    scm_path("report/v1/activity", reports.ActivityReportView.as_view(), name="report-activity"),
+    scm_path("report/v1/domains", reports.DomainsReportView.as_view(), name="report-domains"),
     # Anything else under the API root: a JSON 404.
     # [\s\S], not ".": a path with a newline (%0A) is unknown too, not a Django HTML page (found by
     # schemathesis); a (?s) flag would make the whole URLconf non-reversible.

@@ -193,9 +193,12 @@ def _term(profile: Profile, days: int, now: datetime) -> int:
 
 
 def import_certificate(actor: Actor, *, organization: Organization, certificate_text, csr_text=None,
-                       external_requester=None, comments: str = "") -> Certificate:
+                       external_requester=None, comments: str = "", requested_via: str = IMPORTED) -> Certificate:
     """File an existing SSL certificate (signed by another CA) in the inventory of an organization or
-    department: status Issued (Expired once past its notAfter), requested via "Imported"."""
+    department: status Issued (Expired once past its notAfter), requested via "Imported" (or
+    "Discovery" when the discovery app files a certificate it found on the network)."""
+    if requested_via not in DELETABLE_VIA:  # pragma: no cover - a programming error, not user input
+        raise ValueError(f"requested_via must be one of {DELETABLE_VIA}")
     policy.require(actor, Perm.REQUEST_SSL, organization)
     cert = parse_certificate(certificate_text)
     comments = validators.plain_text(comments or "", field="comments", label="Comments", max_length=1024)
@@ -235,7 +238,7 @@ def import_certificate(actor: Actor, *, organization: Organization, certificate_
         created = Certificate.objects.create(
             kind=CertType.SSL, customer_id=organization.customer_id, organization=organization, profile=profile,
             status=status, requester=actor.admin, requester_label=actor.label[:200], external_requester=external,
-            requested_via=IMPORTED, comments=comments, csr_pem=csr_pem, common_name=common_name,
+            requested_via=requested_via, comments=comments, csr_pem=csr_pem, common_name=common_name,
             subject_alt_names=names, names_index="," + ",".join(names) + ",",
             term=_term(profile, (not_after - not_before).days, now), key_algorithm=algorithm, key_size=size, key_param=param,
             spki_sha256=spki_sha256, ca=None, serial_hex=f"{cert.serial_number:040x}", der=der,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from certdesk.ca.hierarchy import random_serial
 from certdesk.ca.models import CertificateAuthority, KeyAlgorithm, Purpose
 from certdesk.ca.signers import get_signer
 from certdesk.core.i18n import msg
-from certdesk.tenancy.models import Organization
+from certdesk.tenancy.models import CertType, Organization
 
 from . import lint, profiles
 from .errors import CertificateError, OrganizationNotValidated
@@ -73,6 +74,8 @@ def issuing_ca(profile: Profile) -> CertificateAuthority:
     key family of the profile's signature algorithm (RSA for SHA384withRSA)."""
     family, _ = profiles.SIGNATURE_ALGORITHMS[profile.signature_algorithm]
     purpose = Purpose.SSL_EV if profile.validation_level == ValidationLevel.EV else Purpose.SSL_OV
+    if profile.kind == CertType.SMIME:
+        purpose = Purpose.CLIENT  # client certificates: the Client CA (emailProtection, clientAuth)
     algorithm = KeyAlgorithm.RSA if family == "RSA" else KeyAlgorithm.EC
     ca = (CertificateAuthority.objects.filter(purpose=purpose, key_algorithm=algorithm)
           .select_related("parent").order_by("-not_after", "-id").first())
@@ -177,8 +180,84 @@ def pki_base_url() -> str:
     return "http://" + settings.BASE_URL.split("://", 1)[-1].rstrip("/")
 
 
+_ORG_ID_RE = re.compile(r"^(NTR|VAT|PSD|LEI|GOV|INT)[A-Z]{2}(\+[A-Z0-9]{1,3})?(-.+)?$")
+
+
+def organization_identifier(org: Organization) -> str:
+    """S/MIME BR §7.1.4.2.2 (d) organizationIdentifier of the organization: its registration number
+    (EV details) as given when already in scheme form ("VATFR-…", "LEIXG-…"), else as a national trade
+    register reference "NTR<country>-<number>"; a government entity without one is "GOV<country>".
+    '' when none can be given (`smime_subject_problem` then refuses the request)."""
+    top = org.organization
+    number = _text(top.ev_registration_number)
+    country = (top.ev_jurisdiction_country or top.country or "").upper()
+    if number:
+        if _ORG_ID_RE.match(number):
+            return number
+        return f"NTR{country}-{number}" if country else ""
+    if country and top.ev_business_category == "Government Entity":
+        return f"GOV{country}"
+    return ""
+
+
+def smime_subject_problem(org: Organization) -> OrganizationNotValidated | None:
+    """What a sponsor-validated client certificate's subject lacks from the organization."""
+    top = org.organization
+    missing = []
+    if not top.country:
+        missing.append("country")
+    if not organization_identifier(org):
+        missing.append("registration number (EV details: organizationIdentifier, S/MIME BR §7.1.4.2.2)")
+    if missing:
+        return OrganizationNotValidated(
+            msg("The organization %(organization)s lacks what a client certificate's subject needs: %(missing)s. "
+                "An MRAO must complete it.", organization=str(top), missing=", ".join(missing)), field="orgId")
+    return None
+
+
+def smime_subject_name(org: Organization, profile: Profile, common_name: str, *, given_name: str = "",
+                       surname: str = "") -> x509.Name:
+    """A client certificate's subject (S/MIME BR §7.1.4.2.3, sponsor-validated): C, ST, L and O of the
+    organization as for OV SSL (O = its secondary name when the profile says so and it has one: IGTF
+    subjects keep their grid name), then the person's givenName, surname and common name."""
+    top = org.organization
+    attrs: list[tuple[x509.ObjectIdentifier, str]] = []
+    if top.country:
+        attrs.append((NameOID.COUNTRY_NAME, top.country))
+    if top.state_province:
+        attrs.append((NameOID.STATE_OR_PROVINCE_NAME, _text(top.state_province)))
+    if top.city:
+        attrs.append((NameOID.LOCALITY_NAME, _text(top.city)))
+    name = _text(top.secondary_name) if profile.use_secondary_org_name and top.secondary_name else _text(top.name)
+    attrs.append((NameOID.ORGANIZATION_NAME, name))
+    if org_id := organization_identifier(org):
+        attrs.append((NameOID.ORGANIZATION_IDENTIFIER, org_id))
+    if given_name:
+        attrs.append((NameOID.GIVEN_NAME, _text(given_name)))
+    if surname:
+        attrs.append((NameOID.SURNAME, _text(surname)))
+    attrs.append((NameOID.COMMON_NAME, _text(common_name)))
+    return x509.Name([x509.RelativeDistinguishedName([x509.NameAttribute(oid, value)]) for oid, value in attrs])
+
+
+def smime_key_usage(public_key) -> x509.KeyUsage:
+    """S/MIME BR §7.1.2.3 (e), multipurpose: RSA signs and encrypts (digitalSignature, keyEncipherment);
+    EC signs and agrees keys (digitalSignature, keyAgreement)."""
+    is_rsa = isinstance(public_key, rsa.RSAPublicKey)
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=is_rsa, data_encipherment=False,
+        key_agreement=not is_rsa, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
+    )
+
+
 def builder_for(*, ca: CertificateAuthority, profile: Profile, organization: Organization, names: list[str],
-                public_key, not_before: datetime, not_after: datetime, serial: int) -> x509.CertificateBuilder:
+                public_key, not_before: datetime, not_after: datetime, serial: int,
+                subject: x509.Name | None = None) -> x509.CertificateBuilder:
+    """The TBS certificate. Client certificates (profile kind SMIME) pass their `subject`
+    (smime_subject_name) and email addresses as `names`."""
+    if profile.kind == CertType.SMIME:
+        return _smime_builder(ca=ca, profile=profile, names=names, public_key=public_key, not_before=not_before,
+                              not_after=not_after, serial=serial, subject=subject)
     base = pki_base_url()
     issuer = ca.certificate()
     issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
@@ -209,6 +288,43 @@ def builder_for(*, ca: CertificateAuthority, profile: Profile, organization: Org
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(key_usage(public_key), critical=True)
         # The CRL shard of this serial (certdesk.ca.crl; the shard CRL's IDP names the same URL).
+        .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(f"{base}/ca/{ca.slug}/{crl_shard_of(serial)}.crl")],
+            relative_name=None, reasons=None, crl_issuer=None,
+        )]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+
+
+def _smime_builder(*, ca, profile, names, public_key, not_before, not_after, serial,
+                   subject) -> x509.CertificateBuilder:
+    """S/MIME BR §7.1.2.3 subscriber certificate, sponsor-validated multipurpose generation."""
+    base = pki_base_url()
+    issuer = ca.certificate()
+    issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    policies = [x509.PolicyInformation(x509.ObjectIdentifier(profiles.SMIME_SPONSOR_MULTIPURPOSE_OID), None)]
+    policies += [x509.PolicyInformation(x509.ObjectIdentifier(oid), None) for oid in profile.extra_policy_oids or []]
+    return (
+        x509.CertificateBuilder()
+        .issuer_name(issuer.subject)
+        .subject_name(subject)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.AuthorityInformationAccess([
+            x509.AccessDescription(x509.AuthorityInformationAccessOID.OCSP,
+                                   x509.UniformResourceIdentifier(f"{base}/ocsp")),
+            x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS,
+                                   x509.UniformResourceIdentifier(f"{base}/ca/{ca.slug}.crt")),
+        ]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False)
+        .add_extension(x509.CertificatePolicies(policies), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                       critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(n) for n in names]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(smime_key_usage(public_key), critical=True)
         .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
             full_name=[x509.UniformResourceIdentifier(f"{base}/ca/{ca.slug}/{crl_shard_of(serial)}.crl")],
             relative_name=None, reasons=None, crl_issuer=None,
@@ -258,7 +374,8 @@ def lint_builder(*, ca: CertificateAuthority, profile: Profile, builder: x509.Ce
     """Sign the builder with the throwaway key and lint that certificate; LintFailed on any error.
     Touches no database row: issuance runs it before locking the certificate."""
     lint_cert = builder.sign(lint_key(ca), hash_for(profile))
-    findings = lint.lint_level(lint_cert.public_bytes(serialization.Encoding.DER), profile.validation_level)
+    der = lint_cert.public_bytes(serialization.Encoding.DER)
+    findings = lint.lint_smime(der) if profile.kind == CertType.SMIME else lint.lint_level(der, profile.validation_level)
     failures = lint.errors(findings)
     if failures:
         raise LintFailed(failures)

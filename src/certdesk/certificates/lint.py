@@ -83,3 +83,38 @@ def lint_level(der: bytes, validation_level: str) -> list[Finding]:
 
 def errors(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.is_error]
+
+
+# ---------------------------------------------------------------------------
+# Client certificates: pkilint's CA/B S/MIME BR linter, sponsor-validated multipurpose (the policy
+# certdesk's client profiles assert, issuance._smime_builder).
+
+
+@functools.lru_cache(maxsize=None)
+def _smime_linter():
+    from pkilint.cabf import smime
+    from pkilint.cabf.smime.smime_constants import Generation
+    from pkilint.cabf.smime.smime_constants import ValidationLevel as SmimeLevel
+
+    return certificate.create_pkix_certificate_validator_container(
+        smime.create_decoding_validators(),
+        smime.create_subscriber_validators(SmimeLevel.SPONSORED, Generation.MULTIPURPOSE),
+    )
+
+
+def lint_smime(der: bytes) -> list[Finding]:
+    """Every finding of pkilint's S/MIME BR linter (sponsor-validated, multipurpose) for the DER certificate."""
+    with _build_lock:
+        validator = _smime_linter()
+    try:
+        doc = loader.RFC5280CertificateDocumentLoader().load_der_document(der, "certificate")
+    except ValueError as exc:
+        return [Finding("FATAL", "certdesk.lint.undecodable", str(exc))]
+    findings = []
+    for result in validator.validate(doc.root):
+        for description in result.finding_descriptions:
+            findings.append(Finding(
+                severity=description.finding.severity.name, code=description.finding.code,
+                message=description.message or "", node=str(getattr(result.node, "path", "")),
+            ))
+    return findings

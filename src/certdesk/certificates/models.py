@@ -49,6 +49,8 @@ class Profile(models.Model):
     # profile (a profile that turns it on fails lint-before-signing, on purpose).
     ou_allowed = models.BooleanField(default=False)
     extra_policy_oids = models.JSONField(default=list, blank=True)
+    # Client certificates: O from the organization's secondary name when it has one (IGTF subjects).
+    use_secondary_org_name = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
@@ -77,13 +79,19 @@ class Profile(models.Model):
     def max_days(self, on: datetime) -> int:
         """The longest validity this profile may give on `on` (anchors are not TLS certificates)."""
         longest = max(self.terms or [0])
-        return longest if self.validation_only else min(longest, profiles.issued_validity_days(on))
+        return longest if self.validation_only else min(longest, self.validity_cap(on))
+
+    def validity_cap(self, on: datetime) -> int:
+        """The schedule that caps this kind: the CA/B TLS schedule, or S/MIME BR's 825 days (multipurpose)."""
+        if self.kind == CertType.SMIME:
+            return profiles.SMIME_MAX_DAYS
+        return profiles.issued_validity_days(on)
 
     def effective_terms(self, on: datetime) -> list[int]:
         """The terms as issued on `on`: each capped by the CA/B schedule (what `/types` shows)."""
         if self.validation_only:
             return sorted(set(self.terms or []))
-        cap = profiles.issued_validity_days(on)
+        cap = self.validity_cap(on)
         return sorted({min(int(t), cap) for t in self.terms or []})
 
 
@@ -105,6 +113,9 @@ class Certificate(models.Model):
     approver = models.ForeignKey("accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="certificates_approved")
     requested_via = models.CharField(max_length=32, default="Client Admin")
+    # Client (S/MIME) certificates: the person it is for; its names are then email addresses.
+    person = models.ForeignKey("persons.Person", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="certificates")
     comments = models.CharField(max_length=1024, blank=True, default="")
     # Request
     csr_pem = models.TextField(blank=True, default="")
@@ -242,3 +253,21 @@ class CertificateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.status_from}→{self.status_to} by {self.actor}"
+
+
+class EscrowedKey(models.Model):
+    """The private key certdesk generated for a client certificate, kept encrypted (AES-256-GCM
+    under a key derived from CERTDESK_KEY_ESCROW_KEY, else SECRET_KEY; certificates.escrow) so
+    the holder can download it as PKCS #12 and an authorized admin can recover it."""
+
+    certificate = models.OneToOneField(Certificate, on_delete=models.CASCADE, related_name="escrowed_key")
+    # Which escrow key encrypted it (the first 16 hex digits of its SHA-256): a changed setting reads
+    # as "cannot be decrypted with the current escrow key", never as garbage.
+    key_id = models.CharField(max_length=16)
+    nonce = models.BinaryField()
+    ciphertext = models.BinaryField()  # PKCS #8 DER, AES-256-GCM, the certificate id as associated data
+    created = models.DateTimeField(auto_now_add=True)
+    recovered_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"escrowed key of certificate {self.certificate_id}"

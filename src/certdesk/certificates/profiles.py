@@ -132,3 +132,52 @@ def profile_defaults(spec: dict) -> dict:
     }
     values.update(spec)
     return values
+
+
+# ---------------------------------------------------------------------------
+# Client (S/MIME) certificates (seed 003 §8.1, GÉANT TCS names)
+
+# S/MIME BR §7.1.6.1: sponsor-validated, multipurpose generation (a person named with the
+# organization's identity; emailProtection with clientAuth allowed beside it).
+SMIME_SPONSOR_MULTIPURPOSE_OID = "2.23.140.1.5.3.2"
+# IGTF authentication profiles (IGTF policy OID registry): MICS 1.2.840.113612.5.2.2.5; Classic above.
+IGTF_MICS_OID = "1.2.840.113612.5.2.2.5"
+SMIME_TERMS = [365, 730]
+# S/MIME BR §7.1.2.3 multipurpose: at most 825 days.
+SMIME_MAX_DAYS = 825
+SMIME_KEY_TYPES = {"RSA": list(RSA_SIZES), "EC": list(EC_CURVES)}
+# Keys certdesk generates itself when no CSR is given (server-side key generation with escrow).
+SMIME_DEFAULT_RSA_SIZE = "2048"
+SMIME_DEFAULT_CURVE = "P-256"
+
+SEEDED_SMIME_PROFILES: tuple[dict, ...] = (
+    {
+        "name": "GÉANT Personal Certificate",
+        "description": "The standard client certificate, e.g. for S/MIME email signing and encryption (RSA or "
+                       "ECC).",
+    },
+    {
+        "name": "GÉANT IGTF-MICS-Personal", "extra_policy_oids": [IGTF_MICS_OID], "use_secondary_org_name": True,
+        "description": "IGTF (grid) personal certificate: only to interoperate with IGTF services or users.",
+    },
+    {
+        "name": "GÉANT IGTF-MICS-Robot Personal", "extra_policy_oids": [IGTF_MICS_OID],
+        "use_secondary_org_name": True,
+        "description": "IGTF (grid) robot certificate held by a person: only to interoperate with IGTF services.",
+    },
+    {
+        "name": "GÉANT IGTF-Classic-Robot Email", "extra_policy_oids": [IGTF_CLASSIC_OID],
+        "use_secondary_org_name": True,
+        "description": "IGTF Classic robot certificate with an email address: only to interoperate with IGTF "
+                       "services.",
+    },
+)
+
+
+def smime_profile_defaults(spec: dict) -> dict:
+    """A seeded client-certificate profile's field values with the defaults filled in."""
+    values = profile_defaults({
+        "kind": "SMIME", "terms": list(SMIME_TERMS), "key_types": SMIME_KEY_TYPES, "max_sans": 20,
+    })
+    values.update(spec)
+    return values

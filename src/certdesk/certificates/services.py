@@ -9,6 +9,7 @@ The worker's sweeps (expiry, notices, auto-renewal) are in `sweeps`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -180,8 +181,13 @@ def request_ssl(
     auto_approve: bool | None = None,
     caa_account_uri: str | None = None,
     caa_validation_method: str | None = None,
+    link: Callable[[Certificate], None] | None = None,
 ) -> Certificate:
     """Request an SSL certificate; every rule is checked before anything is stored or issued.
+
+    `link(cert)` runs in the transaction that stores the request (ACME ties its order to the
+    certificate there: a process that dies before signing leaves an APPLIED certificate that the
+    worker's resume job issues, never an order that a retry would issue twice).
 
     The common name comes from `common_name`, else the CSR's CN, else the first SAN; a CSR
     with only a SAN extension (ACME) gives its names when none are passed. The result is
@@ -192,13 +198,13 @@ def request_ssl(
                     subject_alt_names=subject_alt_names, common_name=common_name,
                     external_requester=external_requester, comments=comments, auto_renew=auto_renew,
                     days_before=days_before, requested_via=requested_via, auto_approve=auto_approve,
-                    caa_account_uri=caa_account_uri, caa_validation_method=caa_validation_method)
+                    caa_account_uri=caa_account_uri, caa_validation_method=caa_validation_method, link=link)
 
 
 def _request(actor: Actor, *, organization: Organization, profile: Profile, csr_pem, term, subject_alt_names,
              common_name, external_requester, comments, auto_renew, days_before, requested_via, auto_approve,
              caa_account_uri=None, caa_validation_method=None, renewal_of: Certificate | None = None,
-             replaces: Certificate | None = None) -> Certificate:
+             replaces: Certificate | None = None, link: Callable[[Certificate], None] | None = None) -> Certificate:
     policy.require(actor, Perm.REQUEST_SSL, organization)
     now = _now()
     external = _clean_emails(external_requester)
@@ -210,23 +216,40 @@ def _request(actor: Actor, *, organization: Organization, profile: Profile, csr_
                           common_name=common_name, sans=subject_alt_names, now=now,
                           caa_account_uri=caa_account_uri, caa_validation_method=caa_validation_method)
     auto = _auto_approves(actor, profile, auto_approve)
-    via = requested_via or REQUESTED_VIA.get(actor.interface, "Client Admin")
     parsed, plan = checked.parsed, checked.plan
+    return create_request(actor, kind=CertType.SSL, organization=organization, profile=profile, parsed=parsed,
+                          common_name=plan.common_name, names=plan.names, term=checked.term, auto=auto, now=now,
+                          external=external, comments=comments, auto_renew=auto_renew, days_before=days_before,
+                          requested_via=requested_via, renewal_of=renewal_of, replaces=replaces, note=checked.note,
+                          link=link)
+
+
+def create_request(actor: Actor, *, kind: str, organization: Organization, profile: Profile,
+                   parsed: csr_module.ParsedCsr, common_name: str, names: list[str], term: int, auto: bool,
+                   now: datetime, external: str = "", comments: str = "", auto_renew: bool = False,
+                   days_before: int = 30, requested_via: str | None = None, renewal_of: Certificate | None = None,
+                   replaces: Certificate | None = None, note: str = "", person=None,
+                   link: Callable[[Certificate], None] | None = None) -> Certificate:
+    """Store a request that passed its kind's checks (SSL: `_request`; client certificates:
+    `smime.request_smime`), with its events, audit row and signal, then issue it at once when
+    auto-approved. `link(cert)` runs in the same transaction (ACME's order; the client-certificate
+    key escrow)."""
+    via = requested_via or REQUESTED_VIA.get(actor.interface, "Client Admin")
     with transaction.atomic():
         cert = Certificate.objects.create(
-            kind=CertType.SSL, customer_id=organization.customer_id, organization=organization, profile=profile,
+            kind=kind, customer_id=organization.customer_id, organization=organization, profile=profile,
             status=Status.APPLIED if auto else Status.REQUESTED, requester=actor.admin,
             requester_label=actor.label[:200], external_requester=external, requested_via=via[:32],
-            comments=comments, csr_pem=parsed.pem, common_name=plan.common_name, subject_alt_names=plan.names,
-            names_index=checks.NamePlan(plan.common_name, plan.names).index, term=checked.term,
+            comments=comments, csr_pem=parsed.pem, common_name=common_name, subject_alt_names=names,
+            names_index=checks.NamePlan(common_name, names).index, term=term,
             key_algorithm=parsed.key_algorithm, key_size=parsed.key_size, key_param=parsed.key_param,
             spki_sha256=parsed.spki_sha256, auto_renew=auto_renew, days_before=days_before, checked_at=now,
             renewal_of=renewal_of, replaces=replaces, approver=actor.admin if auto else None,
-            approved_at=now if auto else None,
+            approved_at=now if auto else None, person=person,
         )
         action = "renewal requested" if renewal_of else "replacement requested" if replaces else "requested"
         events = [CertificateEvent(certificate=cert, at=now, action=action, status_to=Status.REQUESTED,
-                                   actor=actor.label, admin=actor.admin, message=checked.note[:1024])]
+                                   actor=actor.label, admin=actor.admin, message=note[:1024])]
         if auto:
             events.append(CertificateEvent(certificate=cert, at=now, action="auto-approved",
                                            status_from=Status.REQUESTED, status_to=Status.APPLIED,
@@ -234,9 +257,12 @@ def _request(actor: Actor, *, organization: Organization, profile: Profile, csr_
         CertificateEvent.objects.bulk_create(events)
         audit.record(actor, f"certificate.{action.replace(' ', '_')}", cert, customer=organization.customer,
                      status=cert.status, organization=organization.pk, profile=profile.name,
-                     names=plan.names, term=checked.term, requested_via=via, key=f"{parsed.key_algorithm} "
+                     names=names, term=term, requested_via=via, key=f"{parsed.key_algorithm} "
                      f"{parsed.key_param}", renewal_of=getattr(renewal_of, "pk", None),
-                     replaces=getattr(replaces, "pk", None), auto_approved=auto)
+                     replaces=getattr(replaces, "pk", None), auto_approved=auto,
+                     **({"kind": kind, "person": person.pk} if person is not None else {}))
+        if link is not None:
+            link(cert)
         if auto:
             signals.send_in_transaction(signals.approved, cert, approver_id=getattr(actor.admin, "pk", None))
         else:
@@ -312,8 +338,13 @@ def _recheck(cert: Certificate, now: datetime) -> str:
     if cert.checked_at and (now - cert.checked_at).total_seconds() <= settings.ISSUE_RECHECK_SECONDS:
         return ""
     try:
-        checks.check_organization(cert.organization, cert.profile, now)
-        checks.check_names_for_issuance(cert.organization, cert.profile, cert.names, now)
+        if cert.kind == CertType.SMIME:
+            from . import smime  # client certificates: email domains, not DNS names
+
+            smime.recheck(cert, now)
+        else:
+            checks.check_organization(cert.organization, cert.profile, now)
+            checks.check_names_for_issuance(cert.organization, cert.profile, cert.names, now)
     except DomainError as exc:
         return exc.message
     return ""
@@ -349,7 +380,8 @@ class _Prepared:
 
 
 def _issuance_inputs(cert: Certificate) -> tuple:
-    return (cert.pk, cert.csr_pem, tuple(cert.names), cert.profile_id, cert.organization_id, cert.term)
+    return (cert.pk, cert.csr_pem, tuple(cert.names), cert.profile_id, cert.organization_id, cert.term,
+            cert.common_name)
 
 
 def _prepare(cert: Certificate, now: datetime) -> _Prepared:
@@ -359,9 +391,14 @@ def _prepare(cert: Certificate, now: datetime) -> _Prepared:
     parsed = csr_module.parse(cert.csr_pem)
     not_before, not_after = issuance.validity(profile, cert.term, now, ca)
     serial = issuance.new_serial()
+    subject = None
+    if cert.kind == CertType.SMIME:
+        from . import smime
+
+        subject = smime.subject_for(cert)
     builder = issuance.builder_for(ca=ca, profile=profile, organization=cert.organization, names=cert.names,
                                    public_key=parsed.public_key, not_before=not_before, not_after=not_after,
-                                   serial=serial)
+                                   serial=serial, subject=subject)
     linted = failure = None
     if settings.LINT_BEFORE_SIGNING:
         try:

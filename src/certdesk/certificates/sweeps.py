@@ -10,6 +10,7 @@ Auto-renewal signs certificates, so it stays one certificate at a time, bounded 
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from itertools import groupby
 
@@ -24,8 +25,10 @@ from certdesk.core.errors import DomainError
 
 from . import signals
 from .models import Certificate, CertificateEvent
-from .services import _event, _lock, renew, system_actor
+from .services import _event, _lock, issue, renew, system_actor
 from .states import Status
+
+logger = logging.getLogger(__name__)
 
 EXPIRY_ACTOR = "certdesk expiry"
 
@@ -103,12 +106,13 @@ def expiring_sweep(*, now: datetime | None = None, batch: int | None = None) -> 
             rows = list(Certificate.objects.select_for_update(of=("self",)).filter(due).order_by()
                         .values_list("customer_id", "organization_id", "pk", "kind", "not_after", "common_name",
                                      "serial_hex"))
-            rows.sort(key=lambda row: (row[0], row[1], row[4], row[2]))  # in Python: SQL would use the index
+            rows.sort(key=lambda row: (row[0], row[1], row[3], row[4], row[2]))  # in Python: SQL would use the index
             if not rows:
                 continue
-            groups = [{"customer_id": customer_id, "organization_id": organization_id,
+            groups = [{"customer_id": customer_id, "organization_id": organization_id, "kind": kind,
                        "certificates": [(pk, cn, serial, not_after) for _c, _o, pk, _k, not_after, cn, serial in group]}
-                      for (customer_id, organization_id), group in groupby(rows, key=lambda row: (row[0], row[1]))]
+                      for (customer_id, organization_id, kind), group
+                      in groupby(rows, key=lambda row: (row[0], row[1], row[3]))]
             first = rows[0]
             # One event for the whole threshold: the receivers notify every organization at once.
             events.emit(signals.expiring, Certificate, certificate_id=first[2], customer_id=first[0],
@@ -145,4 +149,34 @@ def auto_renew_due(*, now: datetime | None = None, limit: int = 100) -> dict[str
                 audit.record(actor, "certificate.auto_renewal_failed", locked, customer=locked.customer, reason=error)
                 signals.send_in_transaction(signals.auto_renewal_failed, locked, reason=error)
         result["failed" if error else "renewed"] += 1
+    return result
+
+
+# A request stays APPLIED only between its approval and its signature, a second or so; one older
+# than this was left by a process that died (or a CA signer that failed) and is issued again.
+RESUME_AFTER = timedelta(minutes=10)
+
+
+def resume_applied(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Issue the certificates left APPLIED for longer than RESUME_AFTER. `issue` locks the row and
+    checks the status under the lock, so a certificate is never signed twice, whoever else tries."""
+    from certdesk.tenancy.models import CertType, Customer
+
+    cutoff = (now or _now()) - RESUME_AFTER
+    # customer × kind × status lead an index: the stuck few are found without reading the rest.
+    stuck = list(Certificate.objects.filter(
+        customer_id__in=Customer.objects.values("pk"), kind__in=CertType.values, status=Status.APPLIED,
+        modified__lt=cutoff).order_by("modified").values_list("pk", flat=True)[:limit])
+    result = {"issued": 0, "invalid": 0, "failed": 0}
+    for cert_id in stuck:
+        try:
+            cert = issue(cert_id)
+        except Exception:  # noqa: BLE001 - a CA signer that still fails: tried again next run
+            logger.exception("resuming the issuance of certificate %s failed", cert_id)
+            result["failed"] += 1
+            continue
+        if cert.status == Status.ISSUED:
+            result["issued"] += 1
+        elif cert.status == Status.INVALID:
+            result["invalid"] += 1
     return result

@@ -11,6 +11,8 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
+from certdesk.tenancy.models import CertType
+
 from . import types
 from .dispatch import notify
 from .receivers import _who
@@ -82,7 +84,13 @@ def _requester_text(cert) -> str:
     return cert.requester_label or cert.external_requester or ""
 
 
+def is_client(cert) -> bool:
+    return cert.kind == CertType.SMIME
+
+
 def certificate_url(cert) -> str:
+    if is_client(cert):
+        return f"{settings.BASE_URL}/certificates/client/{cert.pk}/"
     return f"{settings.BASE_URL}/certificates/{cert.pk}/"
 
 
@@ -109,15 +117,36 @@ def context_of(cert) -> dict:
     }
 
 
+def client_context_of(cert) -> dict:
+    """What the client-certificate messages name: the person's email and the subject."""
+    person = cert.person if cert.person_id else None
+    email = person.email if person is not None else (cert.names[0] if cert.names else "")
+    org = cert.organization
+    return {
+        "certificate_id": str(cert.pk),
+        "subject": f"CN={cert.common_name}, O={org.parent.name if org.parent_id else org.name}",
+        "email": email,
+        "serial_number": _colon_hex(cert.serial_hex),
+        "expires": cert.not_after.date() if cert.not_after else "",
+        "certificate_url": certificate_url(cert),
+    }
+
+
 def _send(event_type: str, cert, key: str, **extra) -> None:
     days = extra.get("days")
     notify(event_type, organization=cert.organization, context={**context_of(cert), **extra},
            requester_email=requester_email(cert), key=key, days=days)
 
 
+def _client_only(cert) -> bool:
+    """Client certificates have SCM's two notification types (revoked, expiring), not the SSL
+    request, approval and issuance ones: those events notify nothing for them."""
+    return is_client(cert)
+
+
 def on_awaiting_approval(sender, certificate_id=None, certificate=None, **kwargs) -> None:
     cert = _certificate(certificate_id, certificate)
-    if cert is None:
+    if cert is None or _client_only(cert):
         return
     if cert.profile.validation_only:
         _send(types.EV_ANCHOR_AWAITING_APPROVAL, cert, f"SSL:{cert.pk}:awaiting_approval",
@@ -129,7 +158,7 @@ def on_awaiting_approval(sender, certificate_id=None, certificate=None, **kwargs
 
 def on_approved(sender, certificate_id=None, certificate=None, approver_id=None, **kwargs) -> None:
     cert = _certificate(certificate_id, certificate)
-    if cert is None:
+    if cert is None or _client_only(cert):
         return
     _send(types.SSL_APPROVED, cert, f"SSL:{cert.pk}:approved",
           approver=_who(cert.approver) if cert.approver_id else "certdesk")
@@ -137,7 +166,7 @@ def on_approved(sender, certificate_id=None, certificate=None, approver_id=None,
 
 def on_declined(sender, certificate_id=None, certificate=None, reason="", **kwargs) -> None:
     cert = _certificate(certificate_id, certificate)
-    if cert is None:
+    if cert is None or _client_only(cert):
         return
     last = cert.events.filter(action="declined").select_related("admin").order_by("-at", "-id").first()
     _send(types.SSL_DECLINED, cert, f"SSL:{cert.pk}:declined", reason=reason or cert.reason,
@@ -146,7 +175,7 @@ def on_declined(sender, certificate_id=None, certificate=None, reason="", **kwar
 
 def on_issued(sender, certificate_id=None, certificate=None, **kwargs) -> None:
     cert = _certificate(certificate_id, certificate)
-    if cert is None:
+    if cert is None or _client_only(cert):
         return
     extra = {"serial_number": _colon_hex(cert.serial_hex), "expires": cert.not_after.date() if cert.not_after else ""}
     if not cert.profile.validation_only:
@@ -156,14 +185,14 @@ def on_issued(sender, certificate_id=None, certificate=None, **kwargs) -> None:
 
 def on_issuance_failed(sender, certificate_id=None, certificate=None, reason="", **kwargs) -> None:
     cert = _certificate(certificate_id, certificate)
-    if cert is None:
+    if cert is None or _client_only(cert):
         return
     _send(types.SSL_ISSUANCE_FAILED, cert, f"SSL:{cert.pk}:issuance_failed", error=reason or cert.reason)
 
 
 def on_auto_renewal_failed(sender, certificate_id=None, certificate=None, reason="", **kwargs) -> None:
     cert = _certificate(certificate_id, certificate)
-    if cert is None:
+    if cert is None or _client_only(cert):
         return
     tried = cert.auto_renewed_at or timezone.now()
     _send(types.SSL_AUTO_RENEWAL_FAILED, cert, f"SSL:{cert.pk}:auto_renewal_failed:{tried.isoformat()}",
@@ -178,6 +207,11 @@ def on_revoked(sender, certificate_id=None, certificate=None, reason_code=None, 
     reason = REVOCATION_REASONS.get(code, str(code))
     if cert.revocation_comment:
         reason = f"{reason}: {cert.revocation_comment}"
+    if is_client(cert):
+        notify(types.CLIENT_CERT_REVOKED, organization=cert.organization,
+               context={**client_context_of(cert), "reason": reason}, requester_email=requester_email(cert),
+               key=f"SMIME:{cert.pk}:revoked")
+        return
     _send(types.SSL_REVOKED, cert, f"SSL:{cert.pk}:revoked", serial_number=_colon_hex(cert.serial_hex),
           reason=reason)
 
@@ -198,6 +232,12 @@ def _on_expiring_groups(groups: list[dict], days: int) -> None:
 
     from .bulk import Item, notify_many
 
+    client_groups = [g for g in groups if g.get("kind") == CertType.SMIME]
+    if client_groups:
+        _on_client_expiring(client_groups, days)
+    groups = [g for g in groups if g.get("kind") != CertType.SMIME]
+    if not groups:
+        return
     org_ids = {g["organization_id"] for g in groups}
     orgs = {o.pk: o for o in Organization.objects.select_related("parent", "customer").filter(pk__in=org_ids)}
     singles = [g["certificates"][0][0] for g in groups if len(g["certificates"]) == 1]
@@ -241,6 +281,29 @@ def _on_expiring_groups(groups: list[dict], days: int) -> None:
         notify_many(types.SSL_EXPIRATION, customers[customer_id], items)
 
 
+def _on_client_expiring(groups: list[dict], days: int) -> None:
+    """Client certificates: one message per certificate (it names its holder), all of them in a
+    fixed number of queries."""
+    from certdesk.certificates.models import Certificate
+    from certdesk.tenancy.models import Customer
+
+    from .bulk import Item, notify_many
+
+    ids = [row[0] for g in groups for row in g["certificates"]]
+    certs = (Certificate.objects.select_related("customer", "organization", "organization__parent", "person",
+                                                "requester").filter(pk__in=ids).order_by("pk"))
+    by_customer: dict[int, list] = {}
+    for cert in certs:
+        expires = cert.not_after
+        context = {**client_context_of(cert), "days": int(days)}
+        by_customer.setdefault(cert.customer_id, []).append(Item(
+            [cert.organization], context, f"SMIME:{cert.pk}:expiring:{int(days)}:{expires.isoformat() if expires else ''}",
+            days=int(days), requester_email=requester_email(cert)))
+    customers = Customer.objects.in_bulk(list(by_customer))
+    for customer_id, items in by_customer.items():
+        notify_many(types.CLIENT_CERT_EXPIRATION, customers[customer_id], items)
+
+
 def on_expiring(sender, certificate_id=None, certificate=None, days=None, not_after=None, groups=None,
                 **kwargs) -> None:
     if days is not None and groups is not None:
@@ -250,6 +313,12 @@ def on_expiring(sender, certificate_id=None, certificate=None, days=None, not_af
     if cert is None or days is None:
         return
     expires = not_after or cert.not_after
+    if is_client(cert):
+        notify(types.CLIENT_CERT_EXPIRATION, organization=cert.organization,
+               context={**client_context_of(cert), "expires": expires.date() if expires else "", "days": int(days)},
+               requester_email=requester_email(cert), days=int(days),
+               key=f"SMIME:{cert.pk}:expiring:{int(days)}:{expires.isoformat() if expires else ''}")
+        return
     _send(types.SSL_EXPIRATION, cert, f"SSL:{cert.pk}:expiring:{int(days)}:{expires.isoformat() if expires else ''}",
           serial_number=_colon_hex(cert.serial_hex), expires=expires.date() if expires else "", days=int(days),
           certificate_count=1, certificates=f"{cert.common_name} (#{cert.pk}, serial {_colon_hex(cert.serial_hex)}, "

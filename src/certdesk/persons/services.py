@@ -279,5 +279,12 @@ def update_person(actor: Actor, person: Person, *, organization: Organization | 
 def delete_person(actor: Actor, person: Person) -> None:
     person = _locked(person)
     policy.require(actor, Perm.MANAGE_PERSON, person)
+    from certdesk.certificates.models import Certificate
+
+    held = Certificate.objects.filter(person_id=person.pk).count()
+    if held:
+        raise PersonInvalid(msg("%(person)s holds %(count)s client certificate(s): a person with certificates "
+                                "cannot be deleted (revoke them if needed; the history is kept).",
+                                person=str(person), count=held))
     audit.record(actor, "person.deleted", person, before=audit.snapshot(person, AUDITED))
     person.delete()

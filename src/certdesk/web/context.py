@@ -23,7 +23,10 @@ class MenuItem:
 # The SCM main menu, in seed 000's order (Settings carries Admins).
 MENU = (
     ("dashboard", "web:dashboard", _("Dashboard"), ()),
-    ("certificates", "web:certificate-list", _("Certificates"), (("ssl", "web:certificate-list", _("SSL Certificates")),)),
+    ("certificates", "web:certificate-list", _("Certificates"), (
+        ("ssl", "web:certificate-list", _("SSL Certificates")),
+        ("client", "web:smime-list", _("Client Certificates")),
+    )),
     ("discovery", "web:discovery-list", _("Discovery"), ()),
     ("domains", "web:domain-list", _("Domains"), ()),
     ("organizations", "web:organization-list", _("Organizations"), ()),
@@ -52,6 +55,7 @@ SECTIONS = (
     ("admin-", ("settings", "admins")),
     ("settings", ("settings", "")),
     ("certificate-", ("certificates", "ssl")),
+    ("smime-", ("certificates", "client")),
     ("discovery-", ("discovery", "")),
     ("domain-", ("domains", "")),
     ("person-", ("persons", "")),

@@ -115,6 +115,8 @@ CORE_STRINGS = (
     gettext_noop("Imported"),
     gettext_noop("Discovery"),
     gettext_noop("MS Agent"),
+    gettext_noop("Admin Enroll"),
+    gettext_noop("REST Enroll API"),
     # refusals of accounts.policy shown on the 403 page and next to forms
     gettext_noop("Only an MRAO can do this to a domain."),
     gettext_noop("You do not have the privilege to manage domains (allowManageDomains)."),
@@ -128,6 +130,17 @@ CORE_STRINGS = (
     gettext_noop("You are not allowed to view the audit log."),
     gettext_noop("No customer selected."),
     gettext_noop("Not allowed."),
+    # fixed refusals of client certificates (certificates.smime, certificates.escrow, accounts.policy)
+    gettext_noop("A passphrase is required: the PKCS #12 file is encrypted with it."),
+    gettext_noop("The passphrase may not contain control characters."),
+    gettext_noop("Only client certificates of a person can be renewed here."),
+    gettext_noop("The escrowed key was sealed with another escrow key: restore the CERTDESK_KEY_ESCROW_KEY (or "
+                 "SECRET_KEY) it was sealed with."),
+    gettext_noop("The escrowed key failed its integrity check: it cannot be recovered."),
+    gettext_noop("The CSR key is refused: a certificate for this key was revoked for key compromise. Generate a new "
+                 "key pair."),
+    gettext_noop("Only an MRAO, the admin who requested the certificate, or an admin allowed to recover keys of "
+                 "client certificates (clientCertKeyRecovery) can download its private key."),
     # the CAA check's fixed answer (domains.caa); the formatted ones name records and stay as they are
     gettext_noop("No CAA record restricts issuance (none found up to the top-level domain)."),
 )

@@ -8,6 +8,8 @@ from .views import certificates
 from .views import acme
 from .views import enrollment, enrollment_public
 from .views import persons
+from .views import discovery
+from .views import smime
 
 app_name = "web"
 
@@ -37,7 +39,27 @@ urlpatterns = [
     path("certificates/<int:pk>/edit/", certificates.certificate_edit, name="certificate-edit"),
     path("certificates/<int:pk>/download/<str:fmt>/", certificates.certificate_download,
          name="certificate-download"),
-    path("discovery/", pages.unavailable, _unavailable("discovery"), name="discovery-list"),
+    # Certificates → Client Certificates (seed 003 §8)
+    path("certificates/client/", smime.client_list, name="smime-list"),
+    path("certificates/client/new/", smime.client_create, name="smime-create"),
+    path("certificates/client/<int:pk>/", smime.client_detail, name="smime-detail"),
+    path("certificates/client/<int:pk>/approve/", smime.client_approve, name="smime-approve"),
+    path("certificates/client/<int:pk>/decline/", smime.client_decline, name="smime-decline"),
+    path("certificates/client/<int:pk>/revoke/", smime.client_revoke, name="smime-revoke"),
+    path("certificates/client/<int:pk>/renew/", smime.client_renew, name="smime-renew"),
+    path("certificates/client/<int:pk>/pkcs12/", smime.client_keystore, name="smime-keystore"),
+    path("certificates/client/<int:pk>/download/<str:fmt>/", smime.client_download, name="smime-download"),
+    # Discovery (seed 000): scan tasks and the certificates they found
+    path("discovery/", discovery.task_list, name="discovery-list"),
+    path("discovery/new/", discovery.task_create, name="discovery-create"),
+    path("discovery/<int:pk>/", discovery.task_detail, name="discovery-detail"),
+    path("discovery/<int:pk>/edit/", discovery.task_edit, name="discovery-edit"),
+    path("discovery/<int:pk>/delete/", discovery.task_delete, name="discovery-delete"),
+    path("discovery/<int:pk>/run/", discovery.task_run, name="discovery-run"),
+    path("discovery/certificates/", discovery.certificate_list, name="discovery-certificate-list"),
+    path("discovery/certificates/<int:pk>/", discovery.certificate_detail, name="discovery-certificate-detail"),
+    path("discovery/certificates/<int:pk>/import/", discovery.certificate_import,
+         name="discovery-certificate-import"),
     path("domains/", domains.domain_list, name="domain-list"),
     # Persons (seed 000): the people who will hold client certificates
     path("persons/", persons.person_list, name="person-list"),
@@ -45,6 +67,7 @@ urlpatterns = [
     path("persons/<int:pk>/", persons.person_detail, name="person-detail"),
     path("persons/<int:pk>/edit/", persons.person_edit, name="person-edit"),
     path("persons/<int:pk>/delete/", persons.person_delete, name="person-delete"),
+    path("persons/<int:pk>/certificates/revoke/", smime.person_revoke_all, name="person-certificates-revoke"),
     path("reports/", notifications.report_index, name="report-list"),
     path("reports/notifications/", notifications.notification_log, name="report-notifications"),
     # Reports (issue 8)

@@ -16,7 +16,6 @@ from .base import portal_view
 
 # The menus of seed 000 that this version does not offer yet, with what they will hold.
 UNAVAILABLE = {
-    "discovery": (_("Discovery"), _("Scan your networks for certificates and add them to the inventory.")),
     "integrations": (_("Integrations"), _("Agents and other integrations.")),
 }
 
@@ -34,6 +33,8 @@ FEATURES = (
     _("Dashboard with charts of your scope; reports on certificates, domains and DCV, notifications and activity, "
       "exported as CSV or XLSX"),
     _("Persons (future holders of client certificates): list with search and filter, add, edit, delete"),
+    _("Discovery: scan tasks over your IP ranges and host names (run now or daily/weekly), discovered "
+      "certificates with their locations, managed or not, import into the SSL inventory"),
 )
 
 

@@ -25,6 +25,7 @@ from certdesk.persons.models import Person
 from ..forms.persons import PAGE_SIZES, VALIDATION_TYPE_LABELS, PersonFilterForm, PersonForm
 from ..paging import CappedPaginator
 from .base import apply_error, is_htmx, portal_view
+from . import smime as smime_views
 
 PAGE_SIZE = 50
 TABLE_TARGET = "person-table"
@@ -122,6 +123,7 @@ def person_detail(request: HttpRequest, actor, pk) -> HttpResponse:
         "organization": _org_label(person.organization),
         "validation_type": VALIDATION_TYPE_LABELS.get(person.validation_type, person.validation_type),
         "can_manage": policy.can(actor, Perm.MANAGE_PERSON, person),
+        **smime_views.person_certificates(actor, person),  # the Certificates section
     })
 
 

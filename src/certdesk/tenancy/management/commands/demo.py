@@ -25,6 +25,8 @@ ORG = {
     "postal_code": "69000",
     "country": "FR",
     "contact_emails": ["pki@univ-demo.example"],
+    # The registration number client certificates carry (S/MIME BR organizationIdentifier: NTRFR-…).
+    "ev_registration_number": "196912345",
 }
 DEPARTMENTS = ["Physics", "Computing Services"]
 RAO_PRIVILEGES = [

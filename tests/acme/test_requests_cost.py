@@ -34,7 +34,11 @@ def _queries(call):
     return response, sql
 
 
-def test_queries_per_request_of_an_order(acme_client, acme_account_physics, csr):
+def test_queries_per_request_of_an_order(acme_client, acme_account_physics, csr, monkeypatch):
+    from certdesk.acme import views
+
+    # The exact counts below have no last-activity write in them, however slow the machine.
+    monkeypatch.setattr(views, "LAST_ACTIVITY_RESOLUTION", timedelta(days=1))
     c = acme_client("p256")
     assert c.register(acme_account_physics).status_code == 201
     c.post(c.kid, None)  # the endpoint row exists, last activity is fresh
@@ -116,3 +120,46 @@ def test_a_refused_csr_releases_the_claim(acme_client, acme_account_physics, csr
     assert protocol.order_status(order) == "ready"
     done = c.post(body["finalize"], {"csr": _csr(csr)})
     assert done.json()["status"] == "valid", done.content
+
+
+def test_a_process_dying_before_the_signature_never_issues_twice(acme_client, acme_account_physics, csr,
+                                                                 monkeypatch):
+    """The order is tied to its certificate in the transaction that stores the request: when the
+    process dies before signing, the order stays processing (no second finalize can start), and
+    the worker's resume job issues that same certificate."""
+    from certdesk.certificates import services, sweeps
+
+    c = acme_client("p256")
+    c.register(acme_account_physics)
+    created = c.order(NAME)
+    body = created.json()
+
+    def dies(cert, actor):
+        raise RuntimeError("the process died before the signature")
+
+    monkeypatch.setattr(services, "_issue", dies)
+    try:
+        c.post(body["finalize"], {"csr": _csr(csr)})
+    except RuntimeError:
+        pass  # the test client re-raises what the view raised
+    monkeypatch.undo()
+    cert = Certificate.objects.get()
+    order = AcmeOrder.objects.get()
+    assert cert.status == "APPLIED" and order.certificate_id == cert.pk
+    assert c.post(created["Location"]).json()["status"] == "processing"
+    # Long after any claim would have gone stale, a retry is still refused: nothing is issued twice.
+    AcmeOrder.objects.filter(pk=order.pk).update(finalizing_since=timezone.now() - timedelta(days=1))
+    refused = c.post(body["finalize"], {"csr": _csr(csr)})
+    assert problem(refused)[0] == "orderNotReady" and Certificate.objects.count() == 1
+    assert sweeps.resume_applied() == {"issued": 0, "invalid": 0, "failed": 0}  # not old enough yet
+    assert sweeps.resume_applied(now=timezone.now() + sweeps.RESUME_AFTER + timedelta(minutes=1)) == {
+        "issued": 1, "invalid": 0, "failed": 0}
+    assert c.post(created["Location"]).json()["status"] == "valid"
+    assert Certificate.objects.get().status == "ISSUED" and Certificate.objects.count() == 1
+
+
+def test_the_resume_job_is_declared():
+    from certdesk.certificates import tasks
+    from certdesk.core import queue
+
+    assert queue.PERIODIC["certificates.resume_applied"].func is tasks.resume_applied

@@ -600,20 +600,25 @@ def finalize(order: AcmeOrder, client: AcmeClient, payload) -> AcmeOrder:
                .update(finalizing_since=now))
     if not claimed:
         raise AcmeProblem("orderNotReady", "The order is already being finalized.", status=403)
+
+    def link(cert: Certificate) -> None:
+        # In the transaction that stores the request: from then on the order follows the certificate
+        # (processing while APPLIED, which the worker's resume job issues if this process dies).
+        AcmeOrder.objects.filter(pk=order.pk).update(certificate=cert, finalizing_since=None)
+
     try:
         cert = cert_services.request_ssl(
             actor, organization=account.organization, profile=profile, csr_pem=pem, term=_term(profile),
             common_name=parsed.common_name or names[0],
             subject_alt_names=[n for n in names if n != (parsed.common_name or names[0])],
             requested_via="ACME", auto_approve=True, caa_account_uri=client_url(client),
-            caa_validation_method=method)
+            caa_validation_method=method, link=link)
     except BaseException as exc:
-        # Refused (or failed): release the claim, the order is ready again.
+        # Refused before anything was stored (or failed): release the claim, the order is ready again.
         AcmeOrder.objects.filter(pk=order.pk, finalizing_since=now).update(finalizing_since=None)
         if isinstance(exc, DomainError):
             raise problem_for(exc) from None
         raise
-    AcmeOrder.objects.filter(pk=order.pk).update(certificate=cert, finalizing_since=None)
     order.certificate, order.finalizing_since = cert, None
     return order
 

@@ -37,3 +37,10 @@ def daily_expiry() -> dict[str, int]:
 def hourly_auto_renew() -> dict[str, int]:
     """Hourly: renew the certificates whose auto-renewal moment has come (each tried once)."""
     return auto_renew_certificates()
+
+
+@queue.periodic("certificates.resume_applied", every=timedelta(minutes=5), lease=timedelta(minutes=5))
+def resume_applied() -> dict[str, int]:
+    """Every five minutes: issue the approved requests a dead process (or a failing CA signer) left
+    APPLIED for more than ten minutes; an ACME order linked to one becomes valid then."""
+    return sweeps.resume_applied()

@@ -275,6 +275,8 @@ CA_COUNTRY = env_str("CERTDESK_CA_COUNTRY", "").upper()
 KEY_ESCROW_KEY = os.environ.get("CERTDESK_KEY_ESCROW_KEY", "").strip()
 if CA_COUNTRY and (len(CA_COUNTRY) != 2 or not CA_COUNTRY.isalpha()):
     raise ValueError("CERTDESK_CA_COUNTRY must be a two-letter ISO 3166 country code, e.g. FR or GB")
+# Days a client-certificate invitation link (Persons → Send invitation) stays valid (1..90).
+INVITATION_DAYS = min(90, max(1, env_int("CERTDESK_INVITATION_DAYS", 7)))
 
 # Organization validation (the OV anchor) lasts this long before it must be redone.
 ORG_VALIDATION_DAYS = env_int("CERTDESK_ORG_VALIDATION_DAYS", 365)

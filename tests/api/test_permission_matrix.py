@@ -276,6 +276,9 @@ ROWS = [
     # Paula's own PKCS#12 (its key already in escrow: 200, the entry says so)
     pki_row("POST", "person-import-key", "person/v2/{person}/import-key", "200 403 403 403 403 403",
             {"p12": "{own_p12}", "password": "matrix-pass"}),
+    # Paula's invitation to create her client certificate (the persons' scope: 404 for the SSL admins)
+    pki_row("POST", "person-invitation-send", "person/v2/{person}/invitation/send", "202 404 404 404 404 404",
+            {"accountId": 1, "certType": "{personal}", "term": 365}),
     # ACME accounts ({acme}: Physics', with *.physics.example.org bound and one client)
     pki_row("GET", "acme-server-list", "acme/v1/server", "200 200 200 200 200 200"),
     pki_row("GET", "acme-account-list", "acme/v2/account", "200+ 200+ 200+ 200- 200- 200-", shows="acme"),

@@ -133,9 +133,9 @@ def test_update_echoes_the_person_and_delete_answers_200(mrao_api, alice, univ):
     assert error_of(mrao_api.get(f"person/v1/{alice.pk}"))[:2] == (404, -105)
 
 
-def test_not_available_operations_are_scm_404(mrao_api, alice):
-    for path in (f"person/v2/{alice.pk}/invitation/send",):  # import-key: tests/smime/test_api.py
-        assert error_of(mrao_api.post(path, {}))[:1] == (404,)
+def test_invitation_of_an_unknown_person_is_scm_404(mrao_api, alice):
+    # invitation/send itself: tests/smime/test_invitations.py; import-key: tests/smime/test_api.py
+    assert error_of(mrao_api.post("person/v2/999999/invitation/send", {}))[:2] == (404, -105)
 
 
 def test_schema_documents_persons(client, db):

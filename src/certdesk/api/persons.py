@@ -5,8 +5,10 @@ Who sees and manages them: MRAO; RAO/DRAO of client certificates (RAO_SMIME, DRA
 their organizations and departments (accounts.policy). Dates are ISO-8601 (spec §3).
 
 `POST v2/{id}/import-key` (a PKCS #12 key into escrow) is served by `api.smime`, with the client
-certificates. Not available in this version: `POST v2/{id}/invitation/send` answers 404 like any
-unknown path.
+certificates. `POST v2/{id}/invitation/send` emails the person a link to create and download their
+client certificate (enrollment.invitations); SCM's `accountId` (a client-certificate enrollment
+account) is accepted and ignored: certdesk has no such accounts, the invitation carries the profile
+(`certType`) and `term` instead.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from django.utils import timezone
 from rest_framework.response import Response
 
 from certdesk.core.errors import RequiredField
@@ -188,6 +191,41 @@ class PersonByEmailView(ScmView):
                    responses={200: PersonIdSerializer})
     def get(self, request, version: str, email: str):
         return Response({"personId": queries.get_person_by_email(self.actor(request), email).pk})
+
+
+class InvitationSerializer(serializers.Serializer):
+    accountId = IdField(help_text="Accepted for SCM compatibility and ignored: certdesk has no client-certificate "
+                                  "enrollment accounts")
+    certType = IdField(help_text="Client-certificate profile id (GET /api/smime/v1/types); default: the first "
+                                 "one offered")
+    term = IdField(help_text="Days; default: the longest term of the profile")
+
+
+class PersonInvitationView(ScmView):
+    @extend_schema(tags=[TAG], summary="Email the person an invitation to create and download their client "
+                                       "certificate (a link that works once, for CERTDESK_INVITATION_DAYS days)",
+                   request=InvitationSerializer,
+                   responses={202: OpenApiResponse(description="Invitation sent: empty body")})
+    def post(self, request, version: str, person_id: int):
+        from certdesk.accounts import policy
+        from certdesk.certificates import queries as certificate_queries
+        from certdesk.enrollment import invitations
+
+        actor = self.actor(request)
+        person = queries.get_person(actor, person_id)
+        data = self.parse(InvitationSerializer, self.body(request, strict=False))
+        policy.require(actor, policy.Perm.REQUEST_SMIME, person.organization)
+        policy.require_api_enabled(actor, person.organization, "SMIME")
+        if data.get("certType") is not None:
+            profile = certificate_queries.get_profile(actor.customer, data["certType"], kind="SMIME")
+            terms = profile.effective_terms(timezone.now())
+            term = data["term"] if data.get("term") is not None else (max(terms) if terms else 0)
+        else:
+            profile, term = invitations.default_profile_and_term(actor, person)
+            if data.get("term") is not None:
+                term = data["term"]
+        invitations.send_invitation(actor, person, profile, term)
+        return Response(status=status.HTTP_202_ACCEPTED)
 
 
 class PersonDetailView(ScmView):

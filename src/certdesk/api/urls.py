@@ -156,13 +156,15 @@ urlpatterns = [
              name="acme-account-client-list"),
     scm_path(rf"acme/v(?P<version>2)/account/(?P<account_id>{ID})/client/(?P<client_id>{ID})",
              acme.AcmeAccountClientDetailView.as_view(), name="acme-account-client-detail"),
-    # Persons (spec §7.9), v1 and v2 alike; v2 import-key is in smime.py, invitation/send is not available yet
+    # Persons (spec §7.9), v1 and v2 alike; v2 import-key is in smime.py, invitation/send in persons.py
     scm_path(PERSON_ROOT, persons.PersonListView.as_view(), name="person-list"),
     scm_path(rf"{PERSON_ROOT}/id/byEmail/(?P<email>[^/]{{1,254}})", persons.PersonByEmailView.as_view(),
              name="person-by-email"),
     scm_path(rf"{PERSON_ROOT}/(?P<person_id>{ID})", persons.PersonDetailView.as_view(), name="person-detail"),
     scm_path(rf"person/v(?P<version>2)/(?P<person_id>{ID})/import-key", smime.PersonImportKeyView.as_view(),
              name="person-import-key"),
+    scm_path(rf"person/v(?P<version>2)/(?P<person_id>{ID})/invitation/send",
+             persons.PersonInvitationView.as_view(), name="person-invitation-send"),
     # Client (S/MIME) certificates (spec §7.2), v1 and v2 alike
     scm_path(SMIME_ROOT, smime.SmimeListView.as_view(), name="smime-list"),
     scm_path(rf"{SMIME_ROOT}/types", smime.SmimeTypesView.as_view(), name="smime-types"),

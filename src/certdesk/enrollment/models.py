@@ -67,3 +67,33 @@ class WebFormRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} via {self.account_name} (certificate {self.certificate_id})"
+
+
+class Invitation(models.Model):
+    """An invitation for a person to create and download their client certificate (seed 003 "Send
+    Invitation"): the profile and term an admin chose, a link mailed to the person that works once
+    before `expires`. Only the SHA-256 of the link's token is kept (256 random bits: no salt or
+    slow hash needed, and the lookup stays one indexed query)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("persons.Person", on_delete=models.CASCADE, related_name="invitations")
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="+")
+    term = models.PositiveIntegerField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey("accounts.Admin", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_by_label = models.CharField(max_length=200, blank=True, default="")
+    expires = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    certificate = models.OneToOneField(Certificate, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="invitation")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by_label = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["person", "used_at", "cancelled_at"], name="invitation_person_open")]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} for {self.person_id}"

@@ -191,6 +191,20 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "départements tant qu'un MRAO n'a pas soumis une nouvelle validation et qu'un autre MRAO ne l'a "
                "pas approuvée :\n{{ organization_url }}\n"),
     },
+    "ClientCertInvitation": {
+        "en": ("Create your client certificate ({{ organization }})",
+               "Hello {{ person_name }},\n\n{{ invited_by }} invites you to create your client certificate "
+               "({{ profile }}, {{ term }} days) for {{ email }}.\nFollow this link, choose a passphrase and "
+               "download your certificate with its private key (a PKCS#12 file):\n{{ invitation_url }}\n\n"
+               "The link works once, until {{ expires }}. Do not forward this message: whoever follows the "
+               "link gets a certificate in your name.\n"),
+        "fr": ("Créez votre certificat client ({{ organization }})",
+               "Bonjour {{ person_name }},\n\n{{ invited_by }} vous invite à créer votre certificat client "
+               "({{ profile }}, {{ term }} jours) pour {{ email }}.\nSuivez ce lien, choisissez une phrase de "
+               "passe et téléchargez votre certificat avec sa clé privée (un fichier PKCS#12) :\n"
+               "{{ invitation_url }}\n\nLe lien ne sert qu'une fois, jusqu'au {{ expires }}. Ne transférez pas "
+               "ce message : quiconque suit le lien obtient un certificat à votre nom.\n"),
+    },
     "AdminCreation": {
         "en": ("Your certdesk administrator account ({{ login }})",
                "Hello {{ admin_name }},\n\nAn administrator account was created for you by {{ created_by }}.\n"

@@ -140,6 +140,14 @@ TYPES: tuple[NotificationType, ...] = (
        samples=_ORG_VALIDATION | {"days": "30"}),
     _t("OrganizationValidationExpired", "Organization Validation Expired", _("Organization validation expired"),
        (Recipient.RAO, Recipient.MRAO), samples=_ORG_VALIDATION),
+    # Persons → Send invitation (enrollment.invitations): to the person, with the link to follow.
+    _t("ClientCertInvitation", "Client Certificate Invitation",
+       _("Client certificate invitation (to the person, with the link)"), (Recipient.REQUESTER,),
+       cert_type=CertType.SMIME,
+       samples={"email": "jean.dupont@univ-lyon.example", "person_name": "Jean Dupont",
+                "profile": "GÉANT Personal Certificate", "term": "365", "expires": "2026-03-09",
+                "invited_by": "Rachel Orga (rao_univ)",
+                "invitation_url": "https://certdesk.example.org/enroll/invitation/Xy7…/"}),
     _t("AdminCreation", "New Admin Created", _("New admin created (to the new admin)"), (Recipient.REQUESTER,),
        samples={"login": "rao_univ", "admin_name": "Rachel Orga", "created_by": "mrao",
                 "roles": "RAO_SSL @ Universite de Lyon", "login_url": "https://certdesk.example.org/customer/renater/"}),
@@ -167,6 +175,7 @@ CLIENT_CERT_EXPIRATION = "ClientCertExpiration"
 CODE_SIGNING_REVOKED = "CodeSigningRevoked"
 CODE_SIGNING_EXPIRATION = "CodeSigningExpiration"
 ADMIN_CREATION = "AdminCreation"
+CLIENT_CERT_INVITATION = "ClientCertInvitation"
 ORG_VALIDATION_EXPIRATION = "OrganizationValidationExpiration"
 ORG_VALIDATION_EXPIRED = "OrganizationValidationExpired"
 

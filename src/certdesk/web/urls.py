@@ -10,6 +10,7 @@ from .views import enrollment, enrollment_public
 from .views import persons
 from .views import discovery
 from .views import smime
+from .views import invitations
 
 app_name = "web"
 
@@ -68,6 +69,9 @@ urlpatterns = [
     path("persons/<int:pk>/edit/", persons.person_edit, name="person-edit"),
     path("persons/<int:pk>/delete/", persons.person_delete, name="person-delete"),
     path("persons/<int:pk>/certificates/revoke/", smime.person_revoke_all, name="person-certificates-revoke"),
+    path("persons/<int:pk>/invitations/send/", invitations.invitation_send, name="person-invitation-send"),
+    path("persons/<int:pk>/invitations/<int:invitation_pk>/cancel/", invitations.invitation_cancel,
+         name="person-invitation-cancel"),
     path("reports/", notifications.report_index, name="report-list"),
     path("reports/notifications/", notifications.notification_log, name="report-notifications"),
     # Reports (issue 8)
@@ -105,6 +109,8 @@ urlpatterns = [
          name="enroll-ssl-certificate"),  # public: no login
     path("enroll/ssl/certificate/<int:pk>/<str:token>/<str:fmt>/", enrollment_public.enroll_certificate_download,
          name="enroll-ssl-certificate-download"),  # public: no login
+    path("enroll/invitation/<str:token>/", invitations.enroll_invitation,
+         name="enroll-invitation"),  # public: no login (client-certificate invitations)
     path("enroll/ssl/<str:slug>/", enrollment_public.enroll_access, name="enroll-ssl"),  # public: no login
     path("enroll/ssl/<str:slug>/request/", enrollment_public.enroll_request, name="enroll-ssl-request"),  # public
     path("enroll/ssl/<str:slug>/done/", enrollment_public.enroll_done, name="enroll-ssl-done"),  # public

@@ -115,15 +115,25 @@ def person_create(request: HttpRequest, actor) -> HttpResponse:
     return render(request, "web/persons/person_create.html", {"form": form}, status=status)
 
 
-@portal_view
-def person_detail(request: HttpRequest, actor, pk) -> HttpResponse:
-    person = queries.get_person(actor, pk)
-    return render(request, "web/persons/person_detail.html", {
+def detail_context(actor, person: Person) -> dict:
+    """The person's page, but for its invitations section (views.invitations adds it)."""
+    return {
         "person": person,
         "organization": _org_label(person.organization),
         "validation_type": VALIDATION_TYPE_LABELS.get(person.validation_type, person.validation_type),
         "can_manage": policy.can(actor, Perm.MANAGE_PERSON, person),
         **smime_views.person_certificates(actor, person),  # the Certificates section
+    }
+
+
+@portal_view
+def person_detail(request: HttpRequest, actor, pk) -> HttpResponse:
+    from .invitations import person_invitations
+
+    person = queries.get_person(actor, pk)
+    return render(request, "web/persons/person_detail.html", {
+        **detail_context(actor, person),
+        **person_invitations(actor, person),  # the Invitations section
     })
 
 

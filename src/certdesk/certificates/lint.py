@@ -111,10 +111,31 @@ def lint_smime(der: bytes) -> list[Finding]:
     except ValueError as exc:
         return [Finding("FATAL", "certdesk.lint.undecodable", str(exc))]
     findings = []
+    own_host = _loopback_pki_host()
     for result in validator.validate(doc.root):
         for description in result.finding_descriptions:
-            findings.append(Finding(
+            finding = Finding(
                 severity=description.finding.severity.name, code=description.finding.code,
                 message=description.message or "", node=str(getattr(result.node, "path", "")),
-            ))
+            )
+            if own_host and finding.code == "cabf.internal_domain_name" and f'"{own_host}"' in finding.message:
+                continue  # a trial install's own CRL/OCSP/caIssuers URLs (see _loopback_pki_host)
+            findings.append(finding)
     return findings
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def _loopback_pki_host() -> str:
+    """The host of the URLs certdesk writes into certificates when it is a loopback address (a trial
+    install on http://127.0.0.1:8000, before CERTDESK_BASE_URL names the public host), else "".
+    The S/MIME linter refuses internal names in those URLs; refusing every client certificate of a
+    trial install over its own loopback URLs would only hide what else the linter says. A real
+    deployment names a public host, and then the check applies in full."""
+    from urllib.parse import urlsplit
+
+    from .issuance import pki_base_url
+
+    host = (urlsplit(pki_base_url()).hostname or "").lower()
+    return host if host in LOOPBACK_HOSTS else ""

@@ -18,13 +18,13 @@ ORG = {
     "name": "Universite de Demo",
     "secondary_name": "UDemo",
     "alias": "udemo",
-    "academic_code": "univ-demo.example",
+    "academic_code": "univ-demo.example.org",
     "address1": "1 place de l'Universite",
     "city": "Lyon",
     "state_province": "Auvergne-Rhone-Alpes",
     "postal_code": "69000",
     "country": "FR",
-    "contact_emails": ["pki@univ-demo.example"],
+    "contact_emails": ["pki@univ-demo.example.org"],
     # The registration number client certificates carry (S/MIME BR organizationIdentifier: NTRFR-…).
     "ev_registration_number": "196912345",
 }
@@ -77,26 +77,28 @@ class Command(BaseCommand):
                 tenancy.approve_validation(actor, validation)
                 depts = [tenancy.create_department(actor, org, name=name) for name in DEPARTMENTS]
                 accounts.create_admin(
-                    actor, login="rao", email="rao@univ-demo.example", forename="Rachel", surname="Martin",
+                    actor, login="rao", email="rao@univ-demo.example.org", forename="Rachel", surname="Martin",
                     password=password, credentials=[{"role": role, "orgId": org.pk}
                                                     for role in ("RAO_SSL", "RAO_SMIME", "RAO_CS")],
                     privileges=RAO_PRIVILEGES, must_change_password=False,
                 )
                 accounts.create_admin(
-                    actor, login="drao", email="drao@physics.univ-demo.example", forename="Denis",
+                    actor, login="drao", email="drao@physics.univ-demo.example.org", forename="Denis",
                     surname="Bernard", password=password, credentials=[{"role": "DRAO_SSL", "orgId": depts[0].pk}],
                     privileges=DRAO_PRIVILEGES, must_change_password=False,
                 )
                 # Domains delegated for SSL: they show ACTION REQUIRED until someone validates them
-                # (DCV needs DNS or a web server the demo cannot fake).
-                domains.create_domain(actor, "univ-demo.example", description="Main domain",
+                # (DCV needs DNS or a web server the demo cannot fake). The main one is delegated for
+                # client certificates too, which need no DCV: persons @univ-demo.example.org can have
+                # them at once (a name under example.org: the linters refuse reserved TLDs such as .example).
+                domains.create_domain(actor, "univ-demo.example.org", description="Main domain",
                                       delegations=[(org, ["SSL", "SMIME"])])
-                domains.create_domain(actor, "physics.univ-demo.example", description="Physics web sites",
+                domains.create_domain(actor, "physics.univ-demo.example.org", description="Physics web sites",
                                       delegations=[(depts[0], ["SSL"])])
-                domains.create_domain(actor, "*.physics.univ-demo.example", description="Physics wildcard",
+                domains.create_domain(actor, "*.physics.univ-demo.example.org", description="Physics wildcard",
                                       delegations=[(depts[0], ["SSL"])])
                 accounts.create_admin(
-                    actor, login="api-robot", email="robot@computing.univ-demo.example", forename="API",
+                    actor, login="api-robot", email="robot@computing.univ-demo.example.org", forename="API",
                     surname="Robot", type="API", password=password,
                     credentials=[{"role": "DRAO_SSL", "orgId": depts[1].pk}], privileges=[],
                     must_change_password=False,
@@ -105,7 +107,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready in customer '{uri}': organization '{org.name}' (VALIDATED) with departments "
-            f"{', '.join(DEPARTMENTS)}; domains univ-demo.example, physics.univ-demo.example and its wildcard; "
+            f"{', '.join(DEPARTMENTS)}; domains univ-demo.example.org, physics.univ-demo.example.org and its wildcard; "
             "admins rao (RAO), drao (DRAO of Physics), api-robot (Web API Use Only)."))
         self.stdout.write(f"Demo admins' password: {password}")
         self.stdout.write(f"Portal: {settings.BASE_URL}/customer/{uri}/")

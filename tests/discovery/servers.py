@@ -2,6 +2,7 @@
 tests make with cryptography. Nothing here contacts any other address."""
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import socket
 import ssl
@@ -44,8 +45,9 @@ def _context(cert: x509.Certificate, key) -> ssl.SSLContext:
     return context
 
 
-class Server:
-    """A listener on (host, free port) answering each connection in a thread until stopped."""
+class Server(abc.ABC):
+    """A listener on (host, free port) answering each connection in a thread until stopped; each
+    kind of server (TLS, plain TCP) says how it answers."""
 
     def __init__(self, host: str = "127.0.0.1"):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -73,8 +75,9 @@ class Server:
             self.connections += 1
             threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
+    @abc.abstractmethod
     def _answer(self, conn: socket.socket) -> None:
-        raise NotImplementedError
+        """Answer one accepted connection (runs in its own thread)."""
 
     def stop(self) -> None:
         self._stop.set()
